@@ -1,0 +1,40 @@
+"""sptweb: a self-hosted web viewer for ML training runs on shared filesystems."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from .config import Config
+from .scanner import scanner
+
+__all__ = ["create_app", "scanner"]
+
+
+def create_app(config: Config | dict | None = None) -> Flask:
+    """Build the app: settings, the scanner singleton (started), blueprints, filters."""
+    if not isinstance(config, Config):
+        config = Config.from_env(config)
+    templates, static = _asset_dirs()
+    app = Flask(__name__, template_folder=templates, static_folder=static)
+    app.config["SPTWEB"] = config
+    app.json.sort_keys = False
+
+    from . import api, events, formatting, runs
+
+    formatting.register(app)
+    app.register_blueprint(runs.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(events.bp)
+    runs.register_error_pages(app)
+    app.context_processor(lambda: {"scanner_root": scanner.root})
+    scanner.init_app(app, config)
+    return app
+
+
+def _asset_dirs() -> tuple[str, str]:
+    """templates/ and static/: inside the package when installed, at the repo top in a checkout."""
+    package_dir = os.path.dirname(os.path.abspath(__file__))
+    installed = os.path.join(package_dir, "templates")
+    base = package_dir if os.path.isdir(installed) else os.path.dirname(package_dir)
+    return os.path.join(base, "templates"), os.path.join(base, "static")

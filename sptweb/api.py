@@ -1,0 +1,95 @@
+"""The `api` blueprint: JSON twins of the pages, for scripts, charts and benchmarks."""
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, abort, request
+
+from . import table
+from .jsonutil import json_response
+from .lookup import config
+from .records import RunRecord
+from .scanner import scanner
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+MAX_PER_PAGE = 1000  # one response stays small enough to parse in a browser
+
+
+@bp.get("/runs")
+def runs():
+    """Runs matching the table's query args, one page (`page`, `per_page`) at a time."""
+    query = table.TableQuery.from_args(request.args)
+    per_page = _int_arg("per_page", config().page_size, MAX_PER_PAGE)
+    _int_arg("page", 1, None)  # validated here; TableQuery already holds it
+    now = time.time()
+    page = table.select(scanner.snapshot.runs.values(), query, per_page, now)
+    if page.filter_error:
+        abort(400, description=page.filter_error)
+    return json_response(
+        {
+            "runs": [run_json(run, now) for run in page.rows],
+            "total": page.total,
+            "page": page.page,
+            "pages": page.pages,
+            "per_page": per_page,
+            "status_counts": page.status_counts,
+        }
+    )
+
+
+@bp.get("/scan")
+def scan():
+    """Progress of discovery: phase, directories walked, runs found."""
+    snapshot = scanner.snapshot
+    return json_response(
+        {
+            "phase": snapshot.phase,
+            "total": snapshot.dirs_total,
+            "done": snapshot.dirs_done,
+            "runs": len(snapshot.runs),
+            "version": snapshot.version,
+            "scanned_at": snapshot.scanned_at,
+        }
+    )
+
+
+def run_json(run: RunRecord, now: float) -> dict:
+    """One run as the API shows it (DESIGN.md's fields, then extras)."""
+    meta = run.meta
+    return {
+        "run_id": run.run_id,
+        "name": run.name,
+        "status": meta.status,
+        "stale": run.stale,
+        "created_at": meta.created_at,
+        "ended_at": meta.ended_at,
+        "tags": list(meta.tags),
+        "notes": meta.notes,
+        "archived": run.archived,
+        "hparams": meta.hparams,
+        "summary": meta.summary,
+        "updated_at": meta.updated_at,
+        "duration": run.duration(now),
+        "heartbeat_at": run.files.heartbeat_mtime,
+        "display_name": meta.display_name,
+        "writer_run_id": meta.writer_run_id,
+        "checkpoint_path": meta.checkpoint_path,
+        "path": run.path,
+        "error": run.error,
+        "warnings": list(meta.warnings),
+    }
+
+
+def _int_arg(name: str, default: int, maximum: int | None) -> int:
+    """A positive integer query arg; a 400 that says what is wrong otherwise."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        number = int(raw)
+    except ValueError:
+        abort(400, description=f"{name} must be a whole number, got {raw[:40]!r}")
+    if number < 1 or (maximum is not None and number > maximum):
+        abort(400, description=f"{name} must be between 1 and {maximum or 'any'}, got {number}")
+    return number

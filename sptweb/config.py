@@ -1,0 +1,50 @@
+"""Runtime settings: defaults, overridable by a dict or SPTWEB_* environment variables."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+
+# A run whose status is `running` but whose heartbeat is older than this is
+# shown as stale (FORMAT.md: 300 s).
+DEFAULT_STALE_AFTER_S = 300.0
+# One poll a second keeps the table live without loading NFS: a steady poll
+# costs about one stat per finished run.
+DEFAULT_POLL_S = 1.0
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the app and the scanner need to know at start-up."""
+
+    runs_dir: str = "."
+    poll_interval: float = DEFAULT_POLL_S
+    stale_after: float = DEFAULT_STALE_AFTER_S
+    scan_threads: int = 16  # NFS stat/readdir latency, not CPU, bounds a walk
+    start_scanner: bool = True  # tests turn the thread off and call scan_once()
+    page_size: int = 100  # rows per table page; never 10,000 rows of HTML
+    sse_lifetime: float = 300.0  # seconds before a stream closes; the browser reconnects
+    sse_keepalive: float = 15.0  # comment lines keep proxies and tunnels from idling out
+    max_sse_streams: int = 40  # beyond this, clients fall back to polling
+    index_cache_dir: str | None = None  # where the persisted index lives; None = user cache dir
+
+    @classmethod
+    def from_env(cls, overrides: dict | None = None) -> "Config":
+        """Defaults, then SPTWEB_<FIELD> environment variables, then explicit overrides."""
+        values = {}
+        for field in fields(cls):
+            raw = os.environ.get(f"SPTWEB_{field.name.upper()}")
+            if raw is not None:
+                values[field.name] = _coerce(raw, field.type)
+        values.update(overrides or {})
+        return replace(cls(), **values)
+
+
+def _coerce(raw: str, type_name: str):
+    """Turn an environment string into the field's declared type."""
+    if type_name == "bool":
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if type_name == "int":
+        return int(raw)
+    if type_name == "float":
+        return float(raw)
+    return raw

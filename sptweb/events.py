@@ -1,0 +1,101 @@
+"""The `events` blueprint: Server-Sent Events that tell pages which fragments to re-fetch.
+
+`/events` sends `runs-changed` when the run table would look different;
+`/events?run=ID` sends `run-changed` (its metadata) and `run-files` (its
+metrics, media or heartbeat grew) for that one run. Pages re-fetch their own
+fragments on these events (htmx SSE extension) and poll as a fallback.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+from flask import Blueprint, Response, request
+
+from .changes import ChangeSet
+from .lookup import config
+from .scanner import scanner
+
+bp = Blueprint("events", __name__)
+
+RETRY_MS = 3000  # how soon a browser reconnects after a stream's lifetime ends
+
+
+class StreamSlots:
+    """Caps live streams: each holds a server thread for its whole life."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.active = 0
+
+    def acquire(self, limit: int) -> bool:
+        with self._lock:
+            if self.active >= limit:
+                return False
+            self.active += 1
+            return True
+
+    def release(self) -> None:
+        with self._lock:
+            self.active -= 1
+
+
+slots = StreamSlots()
+
+
+@bp.get("/events")
+def stream():
+    """An SSE stream of change events; 204 (polling fallback) when too many are open."""
+    settings = config()
+    if not slots.acquire(settings.max_sse_streams):
+        return Response(status=204)  # per the SSE spec the browser stops; pages keep polling
+    run_id = request.args.get("run")
+    body = _event_lines(run_id, settings.sse_lifetime, settings.sse_keepalive)
+    response = Response(body, mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"  # a reverse proxy must not buffer the stream
+    response.call_on_close(_once(slots.release))
+    return response
+
+
+def _event_lines(run_id: str | None, lifetime: float, keepalive: float):
+    """Yield SSE text until the lifetime ends or the server shuts down."""
+    feed = scanner.feed
+    version = feed.version
+    deadline = time.monotonic() + lifetime
+    yield f"retry: {RETRY_MS}\n: connected\n\n"
+    while not feed.closed:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        changes = feed.wait(version, min(keepalive, remaining))
+        if not changes:
+            yield ": keepalive\n\n"
+            continue
+        version = changes[-1].version
+        for name in _event_names(changes, run_id):
+            yield f"event: {name}\ndata: {version}\n\n"
+
+
+def _event_names(changes: list[ChangeSet], run_id: str | None) -> list[str]:
+    """Which events this listener gets for a batch of change sets."""
+    if run_id is None:
+        return ["runs-changed"] if any(change.table_changed for change in changes) else []
+    names = []
+    if any(change.meta_changed(run_id) for change in changes):
+        names.append("run-changed")
+    if any(change.files_changed(run_id) for change in changes):
+        names.append("run-files")
+    return names
+
+
+def _once(action):
+    """Wrap `action` so a second call does nothing (close can be called twice)."""
+    done = threading.Event()
+
+    def call() -> None:
+        if not done.is_set():
+            done.set()
+            action()
+
+    return call

@@ -1,0 +1,62 @@
+"""The persisted index: last known listings and run records, so a restart shows the table at once.
+
+It lives in the user's cache directory, never in the runs tree (the viewer
+never writes into a training job's files). It is only a cache: any failure
+to read it means "start cold", never an error.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+
+log = logging.getLogger(__name__)
+
+# Bump when RunRecord, SidecarMeta or Listing change shape: old files are ignored.
+FORMAT_VERSION = 1
+
+
+def index_path(root: str, cache_dir: str | None) -> str | None:
+    """One file per runs root; None when persistence is turned off (cache_dir == "")."""
+    if cache_dir == "":
+        return None
+    base = cache_dir or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "sptweb"
+    )
+    digest = hashlib.sha256(root.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return os.path.join(base, f"index-{digest}.pickle")
+
+
+def load(path: str | None, root: str):
+    """(listings, runs) saved for this root, or None."""
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            # Safe to unpickle: the file sits in the user's own 0700 cache directory.
+            saved = pickle.load(handle)
+        if saved.get("format") != FORMAT_VERSION or saved.get("root") != root:
+            return None
+        return saved["listings"], saved["runs"]
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # a corrupt or foreign cache is simply ignored
+        log.warning("ignoring persisted index %s: %s", path, exc)
+        return None
+
+
+def save(path: str | None, root: str, listings: dict, runs: dict) -> None:
+    """Atomically replace the index file; failures are logged, never raised."""
+    if path is None:
+        return
+    payload = {"format": FORMAT_VERSION, "root": root, "listings": listings, "runs": runs}
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".index-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(payload, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("could not save the index to %s: %s", path, exc)

@@ -1,0 +1,64 @@
+"""The `runs` blueprint: the run table at `/` and one page per run."""
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from . import table
+from .jsonutil import json_error
+from .lookup import config, run_or_404, wants_fragment
+from .scanner import scanner
+
+bp = Blueprint("runs", __name__)
+
+RUN_TABS = ("metrics", "media", "logs", "config")
+
+
+@bp.get("/")
+def index():
+    """The run table; htmx swaps get only the table fragment."""
+    query = table.TableQuery.from_args(request.args)
+    snapshot = scanner.snapshot
+    page = table.select(snapshot.runs.values(), query, config().page_size)
+    context = {"query": query, "page": page, "snapshot": snapshot, "now": time.time()}
+    if wants_fragment():
+        return _vary(render_template("_runs_table.html", oob=True, **context))
+    runs = snapshot.runs.values()
+    return _vary(
+        render_template(
+            "runs.html", columns=table.available_columns(runs), all_tags=table.all_tags(runs), **context
+        )
+    )
+
+
+@bp.get("/run/<path:run_id>")
+def run_page(run_id: str):
+    """One run: header, tabs; `part=header|config` returns just that fragment."""
+    run = run_or_404(run_id)
+    tab = request.args.get("tab", "metrics")
+    tab = tab if tab in RUN_TABS else "metrics"
+    context = {"run": run, "tab": tab, "now": time.time(), "key_filter": request.args.get("kf", "").strip()}
+    part = request.args.get("part")
+    if part == "header":
+        return render_template("_run_header.html", **context)
+    if part == "config":  # the filter box: keep the address bar a bookmarkable full-page URL
+        page_url = url_for("runs.run_page", run_id=run.run_id, tab="config", kf=context["key_filter"] or None)
+        return render_template("_run_config.html", **context), {"HX-Replace-Url": page_url}
+    return render_template("run.html", tabs=RUN_TABS, **context)
+
+
+def _vary(body: str):
+    """The same URL serves a page or a fragment, so caches must key on HX-Request."""
+    return body, 200, {"Vary": "HX-Request"}
+
+
+def register_error_pages(app) -> None:
+    """HTML error pages for people, JSON errors under /api/ for scripts."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if request.path.startswith("/api/"):
+            return json_error(error.description or error.name, error.code or 500)
+        return render_template("error.html", error=error), error.code

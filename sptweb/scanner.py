@@ -1,0 +1,277 @@
+"""The scanner singleton: the only code that touches run files.
+
+It polls the runs root with `stat` (never inotify: it does not work on NFS),
+keeps an immutable `Snapshot` of every run that views read without locks, and
+publishes what changed to a `ChangeFeed` for the SSE streams.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from . import index_store
+from .changes import ChangeFeed, ChangeSet
+from .config import Config
+from .records import FINISHED_STATUSES, FileSig, RunFiles, RunRecord, build_search_text, is_stale
+from .sidecar import SidecarError, SidecarMeta, parse_sidecar
+from .walker import SIDECAR, ListingCache, Visit
+
+log = logging.getLogger(__name__)
+
+# Every Nth poll also re-stats the files of finished runs whose directory
+# mtime did not change, catching in-place rewrites that a rename-based writer
+# never does but a hand edit might.
+FULL_SWEEP_EVERY = 60
+# A sidecar that failed to parse and was written this recently is probably
+# mid-write: read it again next poll even if its stat has not changed.
+RECENT_WRITE_S = 10.0
+# The persisted index is rewritten at most this often while runs change.
+INDEX_SAVE_EVERY_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything views need, immutable: swap it whole, read it without locks."""
+
+    runs: dict[str, RunRecord] = field(default_factory=dict)
+    version: int = 0
+    phase: str = "starting"  # starting -> walking (first walk) -> ready
+    dirs_done: int = 0
+    dirs_total: int = 0
+    scanned_at: float | None = None
+
+    def get(self, run_id: str) -> RunRecord | None:
+        return self.runs.get(run_id)
+
+
+class Scanner:
+    """Discovery and change detection for one runs root; create once, `init_app` per app."""
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._scan_lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self.configure(Config())
+
+    def configure(self, config: Config) -> None:
+        """Point the scanner at a root and forget everything known about the old one."""
+        self.stop()
+        self.config = config
+        self.root = os.path.abspath(config.runs_dir)
+        self.feed = ChangeFeed()
+        self.snapshot = Snapshot()
+        self._listings = ListingCache()
+        self._polls = 0
+        self._last_published: dict[str, RunRecord] = {}
+        self._index_dirty = False
+        self._index_saved_at = 0.0
+        self._index_path = index_store.index_path(self.root, config.index_cache_dir)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+        self._pool = ThreadPoolExecutor(max_workers=config.scan_threads, thread_name_prefix="sptweb-scan")
+
+    def init_app(self, app, config: Config) -> None:
+        """Configure for this app, show the persisted index at once, start polling."""
+        self.configure(config)
+        self.load_index()
+        app.extensions["sptweb.scanner"] = self
+        if config.start_scanner:
+            self.start()
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="sptweb-scanner", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop polling and wake every SSE stream so it can end."""
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        self._thread = None
+        if getattr(self, "feed", None) is not None:
+            self.feed.close()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.scan_once()
+                self._maybe_save_index()
+            except Exception:  # a scan must never kill the thread: log and poll again
+                log.exception("scan failed")
+            self._stop.wait(self.config.poll_interval)
+
+    # -- one poll ------------------------------------------------------------
+
+    def scan_once(self) -> ChangeSet | None:
+        """Walk the tree once, update the snapshot; return what changed, or None."""
+        with self._scan_lock:
+            now = time.time()
+            full_sweep = self._polls % FULL_SWEEP_EVERY == 0
+            self._polls += 1
+            found = self._walk(now, full_sweep)
+            return self._publish(found, now)
+
+    def _walk(self, now: float, full_sweep: bool) -> dict[str, RunRecord]:
+        """Breadth-first, one thread-pool map per level: NFS latency overlaps."""
+        known = self.snapshot.runs
+        first_walk = self.snapshot.phase != "ready"
+        found: dict[str, RunRecord] = {}
+        seen_dirs: set[str] = set()
+        frontier, dirs_done = [self.root], 0
+
+        def visit(path: str) -> tuple[Visit | None, RunRecord | None]:
+            seen = self._listings.visit(path)
+            if seen is None or not seen.listing.has_sidecar:
+                return seen, None
+            run_id = self._run_id(path)
+            return seen, self._check_run(run_id, seen, known.get(run_id), full_sweep, now)
+
+        while frontier:
+            next_frontier: list[str] = []
+            for seen, record in self._pool.map(visit, frontier):
+                if seen is None:
+                    continue
+                seen_dirs.add(seen.path)
+                if record is not None:
+                    found[record.run_id] = record
+                next_frontier.extend(os.path.join(seen.path, name) for name in seen.listing.subdirs)
+            dirs_done += len(frontier)
+            frontier = next_frontier
+            if first_walk:
+                self._show_progress(found, dirs_done, dirs_done + len(frontier))
+        self._listings.forget_missing(seen_dirs)
+        return found
+
+    def _run_id(self, path: str) -> str:
+        """The path relative to the root; a root that is itself a run is named by its folder."""
+        if path == self.root:
+            return os.path.basename(self.root) or "run"
+        return path[len(self.root) + 1 :]
+
+    def _check_run(
+        self, run_id: str, seen: Visit, previous: RunRecord | None, full_sweep: bool, now: float
+    ) -> RunRecord | None:
+        """The run's record for this poll: `previous` itself when nothing changed."""
+        if previous is not None and _settled(previous, seen, full_sweep):
+            return previous  # a finished run in an unchanged directory: no more syscalls
+        files = _stat_run_files(seen.path)
+        if files.sidecar is None:
+            return None  # deleted between listing and now
+        meta, error = (previous.meta, previous.error) if previous else (SidecarMeta(), None)
+        if previous is None or files.sidecar != previous.files.sidecar or _retry_read(previous, files, now):
+            meta, error = _read_sidecar(seen.path, meta)
+        record = RunRecord(
+            run_id=run_id,
+            path=seen.path,
+            meta=meta,
+            files=files,
+            error=error,
+            stale=is_stale(meta.status, files.heartbeat_mtime, now, self.config.stale_after),
+            search_text=previous.search_text if previous and previous.meta is meta else build_search_text(run_id, meta),
+        )
+        return previous if record == previous else record
+
+    # -- publishing ----------------------------------------------------------
+
+    def _show_progress(self, found: dict[str, RunRecord], done: int, total: int) -> None:
+        """During the first walk, show what was found so far (over any persisted index)."""
+        runs = {**self.snapshot.runs, **found}
+        self.snapshot = Snapshot(runs, self.snapshot.version, "walking", done, total, self.snapshot.scanned_at)
+
+    def _publish(self, found: dict[str, RunRecord], now: float) -> ChangeSet | None:
+        before = self._last_published
+        added = found.keys() - before.keys()
+        removed = before.keys() - found.keys()
+        differing = [run_id for run_id in found.keys() & before.keys() if found[run_id] is not before[run_id]]
+        changed = {run_id for run_id in differing if not _same_for_table(found[run_id], before[run_id])}
+        touched = set(differing) - changed
+        change = None
+        if added or removed or differing or self.snapshot.phase != "ready":
+            change = self.feed.publish(added, changed, removed, touched)
+        self._last_published = found
+        self.snapshot = Snapshot(found, self.feed.version, "ready", self.snapshot.dirs_done, self.snapshot.dirs_total, now)
+        if change is not None:
+            self._index_dirty = True
+        return change
+
+    # -- persisted index -----------------------------------------------------
+
+    def load_index(self) -> None:
+        """Show the last run's index at once; the first walk then verifies it."""
+        loaded = index_store.load(self._index_path, self.root)
+        if loaded is None:
+            return
+        listings, runs = loaded
+        self._listings.load(listings)
+        self._last_published = runs
+        self.snapshot = Snapshot(runs, 0, "walking", 0, len(listings), None)
+
+    def _maybe_save_index(self) -> None:
+        if not self._index_dirty or time.time() - self._index_saved_at < INDEX_SAVE_EVERY_S:
+            return
+        self.save_index()
+
+    def save_index(self) -> None:
+        """Write the index to the user's cache dir (never into the runs tree)."""
+        self._index_saved_at = time.time()
+        self._index_dirty = False
+        index_store.save(self._index_path, self.root, self._listings.export(), self.snapshot.runs)
+
+
+def _settled(previous: RunRecord, seen: Visit, full_sweep: bool) -> bool:
+    """Can this poll trust the previous record without stat-ing the run's files?"""
+    return (
+        not seen.relisted
+        and not full_sweep
+        and previous.error is None
+        and previous.meta.status in FINISHED_STATUSES
+    )
+
+
+def _same_for_table(new: RunRecord, old: RunRecord) -> bool:
+    """Only the files' stats differ: a metrics append or a heartbeat, not a visible change."""
+    return (new.meta, new.error, new.stale, new.archived) == (old.meta, old.error, old.stale, old.archived)
+
+
+def _stat_run_files(path: str) -> RunFiles:
+    return RunFiles(
+        sidecar=_sig(os.path.join(path, SIDECAR)),
+        metrics=_sig(os.path.join(path, "metrics.csv")),
+        media=_sig(os.path.join(path, "media.jsonl")),
+        heartbeat=_sig(os.path.join(path, "heartbeat")),
+    )
+
+
+def _sig(path: str) -> FileSig:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _retry_read(previous: RunRecord, files: RunFiles, now: float) -> bool:
+    """Re-read a broken sidecar while it looks mid-write, even if its stat is unchanged."""
+    return previous.error is not None and files.sidecar is not None and now - files.sidecar[1] / 1e9 < RECENT_WRITE_S
+
+
+def _read_sidecar(path: str, last_good: SidecarMeta) -> tuple[SidecarMeta, str | None]:
+    """The new metadata, or the last good one plus the reason the new bytes failed."""
+    try:
+        with open(os.path.join(path, SIDECAR), "rb") as handle:
+            return parse_sidecar(handle.read()), None
+    except SidecarError as exc:
+        return last_good, str(exc)
+    except OSError as exc:
+        return last_good, f"sidecar unreadable: {exc.strerror or exc}"
+
+
+scanner = Scanner()

@@ -1,0 +1,91 @@
+"""Directory listings cached by directory mtime, for NFS-friendly discovery.
+
+On NFS a `stat` is one cheap round trip while a `readdir` of a busy folder is
+many; a directory's mtime changes exactly when an entry is added, removed or
+renamed in it, so an unchanged mtime means the cached listing still holds.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+SIDECAR = "sidecar.json"
+# Inside a run directory these never hold runs and can hold many thousands of
+# entries (one file per logged image, one per checkpoint).
+SKIPPED_IN_RUN_DIRS = frozenset({"checkpoints", "media"})
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What one readdir of a directory found."""
+
+    mtime_ns: int
+    subdirs: tuple[str, ...]  # names of real (not symlinked) child directories to descend into
+    has_sidecar: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """One directory as seen by this poll."""
+
+    path: str
+    listing: Listing
+    relisted: bool  # False when the cached listing was reused
+
+
+class ListingCache:
+    """readdir results keyed by absolute path, reused while the directory mtime is unchanged."""
+
+    def __init__(self) -> None:
+        self._listings: dict[str, Listing] = {}
+
+    def visit(self, path: str) -> Visit | None:
+        """Stat `path`, list it only if it changed; None when it is gone or unreadable."""
+        try:
+            mtime_ns = os.stat(path).st_mtime_ns
+        except OSError:
+            self._listings.pop(path, None)
+            return None
+        cached = self._listings.get(path)
+        if cached is not None and cached.mtime_ns == mtime_ns:
+            return Visit(path, cached, relisted=False)
+        listing = _read_listing(path, mtime_ns)
+        self._listings[path] = listing
+        return Visit(path, listing, relisted=True)
+
+    def forget_missing(self, seen: set[str]) -> None:
+        """Drop listings of directories this walk did not reach (removed or moved away)."""
+        for path in self._listings.keys() - seen:
+            del self._listings[path]
+
+    def export(self) -> dict[str, Listing]:
+        return dict(self._listings)
+
+    def load(self, listings: dict[str, Listing]) -> None:
+        self._listings = dict(listings)
+
+
+def _read_listing(path: str, mtime_ns: int) -> Listing:
+    subdirs: list[str] = []
+    has_sidecar = False
+    try:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                name = entry.name
+                if name == SIDECAR:
+                    has_sidecar = True
+                elif not name.startswith(".") and _is_real_dir(entry):
+                    subdirs.append(name)
+    except OSError:
+        pass  # vanished or unreadable between stat and readdir: treat as empty
+    if has_sidecar:
+        subdirs = [name for name in subdirs if name not in SKIPPED_IN_RUN_DIRS]
+    return Listing(mtime_ns, tuple(sorted(subdirs)), has_sidecar)
+
+
+def _is_real_dir(entry: os.DirEntry) -> bool:
+    """A directory that is not a symlink: following links could loop forever."""
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
