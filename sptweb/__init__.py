@@ -6,9 +6,8 @@ import os
 from flask import Flask
 
 from .config import Config
-from .scanner import scanner
 
-__all__ = ["create_app", "scanner"]
+__all__ = ["create_app"]
 
 
 def create_app(config: Config | dict | None = None) -> Flask:
@@ -21,6 +20,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     from . import api, events, formatting, runs
+    from .scanner import scanner
 
     formatting.register(app)
     app.register_blueprint(runs.bp)

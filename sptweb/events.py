@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from .changes import ChangeSet
 from .lookup import config
@@ -40,13 +40,15 @@ class StreamSlots:
             self.active -= 1
 
 
-slots = StreamSlots()
+def _slots() -> StreamSlots:
+    """This app's stream counter (one per app, so test apps never share a cap)."""
+    return current_app.extensions.setdefault("sptweb.sse_slots", StreamSlots())
 
 
 @bp.get("/events")
 def stream():
     """An SSE stream of change events; 204 (polling fallback) when too many are open."""
-    settings = config()
+    settings, slots = config(), _slots()
     if not slots.acquire(settings.max_sse_streams):
         return Response(status=204)  # per the SSE spec the browser stops; pages keep polling
     run_id = request.args.get("run")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sptweb import create_app, scanner
+from sptweb import create_app
+from sptweb.scanner import scanner
 
 NOW = time.time()
 

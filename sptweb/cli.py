@@ -1,0 +1,127 @@
+"""Command line: `sptweb serve DIR` and `sptweb demo [DIR]`."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import tempfile
+
+from . import create_app
+from .config import Config
+from .server import StartupError, serve
+
+DEFAULT_PORT = 4242
+DEFAULT_THREADS = 48  # each open SSE stream holds one; leave room for page and API requests
+RESERVED_THREADS = 8  # threads never given to SSE streams, so pages always load
+DEMO_MARKER = ".sptweb-demo"  # marks a folder `sptweb demo` may overwrite
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `sptweb` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="sptweb: %(message)s")
+    try:
+        return args.command(args)
+    except StartupError as exc:
+        print(f"sptweb: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _serve(args: argparse.Namespace) -> int:
+    runs_dir = _existing_dir(args.dir)
+    app = create_app(_config(args, runs_dir))
+    serve(app, args.host, args.port, args.threads)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import LiveWriter, write_demo_tree
+
+    runs_dir = _demo_dir(args.dir)
+    print(f"sptweb: writing a demo run tree to {runs_dir} …", flush=True)
+    write_demo_tree(runs_dir)
+    writer = LiveWriter(runs_dir)
+    writer.start()  # keeps the demo's running runs training, so the pages are live
+    try:
+        app = create_app(_config(args, str(runs_dir)))
+        serve(app, args.host, args.port, args.threads)
+    finally:
+        writer.stop()
+    return 0
+
+
+def _config(args: argparse.Namespace, runs_dir: str) -> Config:
+    return Config.from_env(
+        {
+            "runs_dir": runs_dir,
+            "poll_interval": args.poll,
+            "max_sse_streams": max(1, args.threads - RESERVED_THREADS),
+        }
+    )
+
+
+def _existing_dir(path: str) -> str:
+    if not os.path.exists(path):
+        raise StartupError(f"{path}: no such directory")
+    if not os.path.isdir(path):
+        raise StartupError(f"{path}: not a directory")
+    return os.path.abspath(path)
+
+
+def _demo_dir(path: str | None):
+    """A fresh temp folder, or DIR if it is new, empty, or an earlier demo."""
+    from pathlib import Path
+
+    if path is None:
+        target = Path(tempfile.mkdtemp(prefix="sptweb-demo-"))
+    else:
+        target = Path(path).absolute()
+        if target.exists() and not target.is_dir():
+            raise StartupError(f"{path}: not a directory")
+        if target.exists() and any(target.iterdir()):
+            if not (target / DEMO_MARKER).exists():
+                raise StartupError(f"{path}: not empty and not an earlier demo; pick a new folder")
+            shutil.rmtree(target)
+    target.mkdir(parents=True, exist_ok=True)
+    (target / DEMO_MARKER).write_text("written by `sptweb demo`; safe to delete\n")
+    return target
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sptweb", description="Web viewer for ML training runs.")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve_cmd = commands.add_parser("serve", help="serve the runs under DIR")
+    serve_cmd.add_argument("dir", metavar="DIR", help="runs root: every folder below it holding a sidecar.json is a run")
+    serve_cmd.set_defaults(command=_serve)
+
+    demo_cmd = commands.add_parser("demo", help="write a demo run tree and serve it")
+    demo_cmd.add_argument("dir", metavar="DIR", nargs="?", help="where to write it (default: a new temp folder)")
+    demo_cmd.set_defaults(command=_demo)
+
+    for sub in (serve_cmd, demo_cmd):
+        sub.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+        sub.add_argument("--port", type=_bounded(int, 0, 65535), default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+        sub.add_argument("--poll", type=_bounded(float, 0.05, 3600), default=1.0, help="seconds between scans (default 1.0)")
+        sub.add_argument(
+            "--threads", type=_bounded(int, 2, 1024), default=DEFAULT_THREADS,
+            help=f"server threads (default {DEFAULT_THREADS}); live streams may use all but {RESERVED_THREADS}",
+        )
+    return parser
+
+
+def _bounded(kind, low, high):
+    """An argparse type: `kind` within [low, high], with a message saying so otherwise."""
+
+    def parse(text: str):
+        try:
+            number = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
+        return number
+
+    return parse

@@ -1,0 +1,44 @@
+"""Serve the app with waitress: bind, announce, shut down cleanly on SIGTERM and SIGINT."""
+from __future__ import annotations
+
+import signal
+import sys
+
+from waitress import create_server
+
+from .scanner import scanner
+
+
+class StartupError(Exception):
+    """A problem the user can fix (bad folder, busy port): printed as one line, exit 1."""
+
+
+def serve(app, host: str, port: int, threads: int) -> None:
+    """Block serving `app` until SIGINT or SIGTERM; always stop the scanner on the way out."""
+    try:
+        server = create_server(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="sptweb",
+            channel_timeout=60,  # SSE streams send a keepalive every 15 s, so this never cuts them
+        )
+    except OSError as exc:
+        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    signal.signal(signal.SIGTERM, _interrupt)
+    shown_host = f"[{host}]" if ":" in host else host
+    print(f"sptweb: serving {scanner.root} at http://{shown_host}:{port}/  (Ctrl+C to stop)", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scanner.stop()  # ends every SSE stream
+        scanner.save_index()
+        server.close()
+        print("sptweb: stopped", file=sys.stderr)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt

@@ -1,0 +1,169 @@
+"""Discovery and change detection, driven synchronously with scan_once()."""
+import os
+
+from conftest import write_sidecar
+import sptweb.scanner as scanner_module
+from sptweb.scanner import scanner
+from sptweb.scanner import Scanner
+
+
+def ids(snapshot=None):
+    return sorted((snapshot or scanner.snapshot).runs)
+
+
+def test_finds_runs_at_any_depth_including_nested_ones(make_run, scan):
+    make_run("top")
+    make_run("proj3/4000001_7/run")
+    make_run("proj3/4000001_7/run/inner/child")  # a run inside a run
+    make_run("a/logs")
+    scan()
+    assert ids() == ["a/logs", "proj3/4000001_7/run", "proj3/4000001_7/run/inner/child", "top"]
+
+
+def test_symlink_loop_is_not_followed(make_run, runs_root, scan):
+    run_dir = make_run("p/run")
+    os.symlink(runs_root, run_dir / "loop")
+    os.symlink(runs_root / "p", runs_root / "p-alias")
+    scan()
+    assert ids() == ["p/run"]
+
+
+def test_temp_files_and_checkpoint_dirs_are_not_runs(make_run, runs_root, scan):
+    run_dir = make_run("r")
+    (run_dir / ".sidecar.json.123.tmp").write_text("{}")
+    (run_dir / "checkpoints" / "x").mkdir(parents=True)
+    (run_dir / "checkpoints" / "x" / "sidecar.json").write_text("{}")
+    other = runs_root / "notarun"
+    other.mkdir()
+    (other / ".sidecar.json.9.tmp").write_text("{}")
+    scan()
+    assert ids() == ["r"]
+
+
+def test_root_that_is_itself_a_run_is_listed_by_folder_name(runs_root, make_run, scan):
+    write_sidecar(runs_root, {"status": "completed"})
+    scan()
+    assert ids() == ["runs"]
+
+
+def test_new_changed_and_removed_runs_are_reported(make_run, runs_root, scan):
+    make_run("a")
+    make_run("b")
+    first = scan()
+    assert first.added == {"a", "b"}
+    make_run("c")
+    write_sidecar(runs_root / "a", {"status": "failed"})
+    (runs_root / "b" / "sidecar.json").unlink()
+    change = scan()
+    assert change.added == {"c"} and change.changed == {"a"} and change.removed == {"b"}
+    assert scanner.snapshot.get("a").status == "failed"
+    assert scan() is None  # nothing changed, nothing published
+
+
+def test_sidecar_that_breaks_after_being_known_stays_listed_with_its_error(make_run, runs_root, scan):
+    make_run("good", status="running", tags=["keep"])
+    make_run("other")
+    scan()
+    write_sidecar(runs_root / "good", b'{"status": "runn')
+    scan()
+    run = scanner.snapshot.get("good")
+    assert run.error and "not valid JSON" in run.error
+    assert run.meta.tags == ("keep",)  # last good metadata still shown
+    assert "other" in scanner.snapshot.runs
+    write_sidecar(runs_root / "good", {"status": "completed"})
+    scan()
+    assert scanner.snapshot.get("good").error is None
+
+
+def test_every_broken_sidecar_still_lists_every_other_run(make_run, scan):
+    broken = {
+        "nan": b'{"status": "running", "summary": {"loss": NaN}}',
+        "list": b"[]",
+        "latin1": b'{"status": "completed", "notes": "\xe9t\xe9"}',
+        "truncated": b'{"status": "comp',
+        "empty": b"",
+        "wrongtypes": b'{"hparams": [1], "tags": {}, "created_at": "x"}',
+    }
+    for name, raw in broken.items():
+        make_run(f"broken/{name}", raw=raw)
+    make_run("fine")
+    scan()
+    assert ids() == sorted([f"broken/{name}" for name in broken] + ["fine"])
+    errors = {run_id: run.error for run_id, run in scanner.snapshot.runs.items()}
+    assert errors["broken/nan"] is None and errors["broken/latin1"] is None and errors["broken/wrongtypes"] is None
+    assert errors["broken/list"] and errors["broken/truncated"] and errors["broken/empty"]
+
+
+def test_sidecar_deleted_between_listing_and_reading_drops_only_that_run(make_run, runs_root, monkeypatch, scan):
+    make_run("a")
+    make_run("b")
+    real_stat = scanner_module._stat_run_files
+
+    def stat_after_delete(path):
+        if path.endswith("/a"):
+            (runs_root / "a" / "sidecar.json").unlink(missing_ok=True)
+        return real_stat(path)
+
+    monkeypatch.setattr(scanner_module, "_stat_run_files", stat_after_delete)
+    scan()
+    assert ids() == ["b"]
+
+
+def test_stale_means_running_with_an_old_heartbeat(make_run, scan):
+    make_run("fresh", status="running", ended_at=None, heartbeat_age=30)
+    make_run("old", status="running", ended_at=None, heartbeat_age=301)
+    make_run("nobeat", status="running", ended_at=None)
+    make_run("done-old", status="completed", heartbeat_age=10_000)
+    scan()
+    stale = {run_id: run.stale for run_id, run in scanner.snapshot.runs.items()}
+    assert stale == {"fresh": False, "old": True, "nobeat": False, "done-old": False}
+    assert scanner.snapshot.get("old").status == "stale"
+
+
+def test_steady_poll_reads_no_sidecar_of_unchanged_runs(make_run, monkeypatch, scan):
+    for index in range(20):
+        make_run(f"done/{index}")
+    make_run("live", status="running", ended_at=None, heartbeat_age=1)
+    scan()
+    reads, stats = [], []
+    real_read, real_stat = scanner_module._read_sidecar, scanner_module._stat_run_files
+    monkeypatch.setattr(scanner_module, "_read_sidecar", lambda *a: reads.append(a) or real_read(*a))
+    monkeypatch.setattr(scanner_module, "_stat_run_files", lambda path: stats.append(path) or real_stat(path))
+    assert scan() is None
+    assert reads == []
+    assert [os.path.basename(path) for path in stats] == ["live"]  # finished runs: only their folder's stat
+
+
+def test_metrics_append_is_a_touch_not_a_table_change(make_run, runs_root, scan):
+    make_run("live", status="running", ended_at=None, heartbeat_age=1, metrics="step,loss\n0,1\n")
+    scan()
+    with open(runs_root / "live" / "metrics.csv", "a") as handle:
+        handle.write("1,0.5\n")
+    change = scan()
+    assert change.touched == {"live"} and not change.table_changed
+
+
+def test_listing_cache_skips_readdir_of_unchanged_folders(make_run, monkeypatch, scan):
+    make_run("p/a")
+    make_run("p/b")
+    scan()
+    listed = []
+    real_scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path: listed.append(path) or real_scandir(path))
+    scan()
+    assert listed == []
+
+
+def test_persisted_index_shows_runs_before_the_first_walk(make_run, runs_root, tmp_path, app, scan):
+    make_run("x/one")
+    make_run("x/two")
+    scan()
+    scanner.save_index()
+    restarted = Scanner()
+    restarted.configure(scanner.config)
+    restarted.load_index()
+    assert sorted(restarted.snapshot.runs) == ["x/one", "x/two"]
+    assert restarted.snapshot.phase == "walking"
+    assert restarted.scan_once() is not None  # the first walk verifies and marks ready
+    assert restarted.snapshot.phase == "ready"
+    restarted.stop()

@@ -1,0 +1,121 @@
+"""The run table at `/`: search, filters, sort, columns and paging, all from the query string."""
+import re
+
+import pytest
+
+from sptweb.scanner import scanner
+
+
+def row_ids(html: str) -> list[str]:
+    return re.findall(r'data-run-id="([^"]+)"', html)
+
+
+@pytest.fixture
+def sweep(make_run, scan):
+    make_run("s/lr-small", hparams={"optim.lr": 0.001, "seed": 1}, summary={"val/acc": 0.9}, tags=["sweep:7"], created_at=100)
+    make_run("s/lr-big", hparams={"optim.lr": 0.1, "seed": 1}, summary={"val/acc": 0.35}, tags=["sweep:7"], created_at=300, status="failed")
+    make_run("s/lr-mid", hparams={"optim.lr": 0.01, "seed": 2}, summary={"val/acc": 0.7}, created_at=200, notes="promising warmup")
+    make_run("x/no-metrics", status="running", ended_at=None, created_at=400, display_name="Debug run")
+    scan()
+
+
+def test_full_page_and_fragment_share_a_url(client, sweep):
+    page = client.get("/")
+    fragment = client.get("/", headers={"HX-Request": "true"})
+    assert page.status_code == fragment.status_code == 200
+    assert "<html" in page.text and 'id="table-controls"' in page.text
+    assert "<html" not in fragment.text and fragment.text.lstrip().startswith("{#") is False
+    assert 'id="runs-table"' in fragment.text
+    assert page.headers["Vary"] == "HX-Request"
+    history = client.get("/", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in history.text
+
+
+def test_default_sort_is_newest_first(client, sweep):
+    assert row_ids(client.get("/").text) == ["x/no-metrics", "s/lr-big", "s/lr-mid", "s/lr-small"]
+
+
+def test_sort_numbers_numerically_missing_last_in_both_directions(client, sweep):
+    ascending = row_ids(client.get("/?sort=hp.optim.lr").text)
+    descending = row_ids(client.get("/?sort=-hp.optim.lr").text)
+    assert ascending == ["s/lr-small", "s/lr-mid", "s/lr-big", "x/no-metrics"]
+    assert descending == ["s/lr-big", "s/lr-mid", "s/lr-small", "x/no-metrics"]
+
+
+def test_sort_by_name_uses_display_name(client, sweep):
+    assert row_ids(client.get("/?sort=name").text)[0] == "x/no-metrics"  # "Debug run" sorts first
+
+
+def test_search_covers_notes_hparams_tags_and_names(client, sweep):
+    assert row_ids(client.get("/?q=warmup").text) == ["s/lr-mid"]
+    assert row_ids(client.get("/?q=optim.lr=0.1").text) == ["s/lr-big"]
+    assert row_ids(client.get("/?q=debug").text) == ["x/no-metrics"]
+    assert set(row_ids(client.get("/?q=sweep:7").text)) == {"s/lr-small", "s/lr-big"}
+
+
+def test_status_and_tag_filters(client, sweep):
+    assert row_ids(client.get("/?status=failed").text) == ["s/lr-big"]
+    assert row_ids(client.get("/?status=running").text) == ["x/no-metrics"]
+    assert set(row_ids(client.get("/?tag=sweep:7").text)) == {"s/lr-small", "s/lr-big"}
+
+
+def test_status_counts_ignore_the_status_filter(client, sweep):
+    html = client.get("/?status=failed").text
+    assert re.search(r"completed <b>2</b>", html) and re.search(r"failed <b>1</b>", html)
+
+
+def test_filter_expressions(client, sweep):
+    assert row_ids(client.get("/?filter=optim.lr>=0.01; sum.val/acc>0.5").text) == ["s/lr-mid"]
+    assert row_ids(client.get("/?filter=status=running").text) == ["x/no-metrics"]
+    html = client.get("/?filter=nonsense").text
+    assert "cannot read filter clause" in html
+
+
+def test_chosen_columns_are_shown(client, sweep):
+    html = client.get("/?cols=hp.seed,sum.val/acc").text
+    assert ">seed</a>" in html and ">val/acc</a>" in html
+    assert ">0.35<" in html
+
+
+def test_default_columns_show_common_summary_metrics(client, sweep):
+    assert ">val/acc</a>" in client.get("/").text
+
+
+def test_paging_never_sends_more_than_a_page(client, make_run, scan, app):
+    for index in range(250):
+        make_run(f"many/{index:03d}", created_at=index)
+    scan()
+    first = client.get("/?sort=id")
+    assert len(row_ids(first.text)) == app.config["SPTWEB"].page_size
+    last = client.get("/?sort=id&page=3")
+    assert row_ids(last.text) == [f"many/{index:03d}" for index in range(200, 250)]
+    assert "page 3 of 3" in last.text
+
+
+def test_links_keep_the_rest_of_the_query(client, sweep):
+    html = client.get("/?q=lr&sort=hp.seed&cols=hp.seed").text
+    assert 'href="/?q=lr&amp;sort=-hp.seed&amp;cols=hp.seed"' in html  # flipping the sort keeps the search
+
+
+def test_archived_runs_hidden_by_default(client, sweep, monkeypatch):
+    import dataclasses
+
+    runs = dict(scanner.snapshot.runs)
+    runs["s/lr-mid"] = dataclasses.replace(runs["s/lr-mid"], archived=True)
+    monkeypatch.setattr(scanner, "snapshot", dataclasses.replace(scanner.snapshot, runs=runs))
+    assert "s/lr-mid" not in row_ids(client.get("/").text)
+    assert "s/lr-mid" in row_ids(client.get("/?archived=1").text)
+
+
+def test_broken_sidecar_row_shows_its_error(client, make_run, scan):
+    make_run("bad", raw=b"[]")
+    make_run("ok")
+    scan()
+    html = client.get("/").text
+    assert set(row_ids(html)) == {"bad", "ok"}
+    assert "not an object" in html
+
+
+def test_scan_progress_shows_during_first_walk(client, app):
+    html = client.get("/").text  # the app's scanner has not walked yet
+    assert "Scanning" in html and "<progress" in html
