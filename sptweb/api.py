@@ -23,7 +23,7 @@ def runs():
     per_page = _int_arg("per_page", config().page_size, MAX_PER_PAGE)
     _int_arg("page", 1, None)  # validated here; TableQuery already holds it
     now = time.time()
-    page = table.select(scanner.snapshot.runs.values(), query, per_page, now)
+    page = table.select(scanner.snapshot.runs, query, per_page, now)
     if page.filter_error:
         abort(400, description=page.filter_error)
     return json_response(

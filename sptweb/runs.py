@@ -21,11 +21,11 @@ def index():
     """The run table; htmx swaps get only the table fragment."""
     query = table.TableQuery.from_args(request.args)
     snapshot = scanner.snapshot
-    page = table.select(snapshot.runs.values(), query, config().page_size)
+    page = table.select(snapshot.runs, query, config().page_size)
     context = {"query": query, "page": page, "snapshot": snapshot, "now": time.time()}
     if wants_fragment():
         return _vary(render_template("_runs_table.html", oob=True, **context))
-    runs = snapshot.runs.values()
+    runs = snapshot.runs
     return _vary(
         render_template(
             "runs.html", columns=table.available_columns(runs), all_tags=table.all_tags(runs), **context

@@ -31,6 +31,12 @@ FULL_SWEEP_EVERY = 60
 RECENT_WRITE_S = 10.0
 # The persisted index is rewritten at most this often while runs change.
 INDEX_SAVE_EVERY_S = 30.0
+# Polling never takes more than about 1/(1+this) of the time: a 0.5 s scan of
+# a huge tree waits at least 2 s before the next, whatever --poll says.
+IDLE_PER_SCAN_SECOND = 4.0
+# Directories per thread-pool task: big enough to amortise the task overhead
+# on local disk, small enough to spread NFS round trips over the threads.
+VISIT_BATCH = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +72,7 @@ class Scanner:
         self.feed = ChangeFeed()
         self.snapshot = Snapshot()
         self._listings = ListingCache()
-        self._polls = 0
+        self._polls = 1  # the full sweep falls on later polls, not the first walk after a restart
         self._last_published: dict[str, RunRecord] = {}
         self._index_dirty = False
         self._index_saved_at = 0.0
@@ -101,12 +107,14 @@ class Scanner:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            started = time.monotonic()
             try:
                 self.scan_once()
                 self._maybe_save_index()
             except Exception:  # a scan must never kill the thread: log and poll again
                 log.exception("scan failed")
-            self._stop.wait(self.config.poll_interval)
+            spent = time.monotonic() - started
+            self._stop.wait(max(self.config.poll_interval, spent * IDLE_PER_SCAN_SECOND))
 
     # -- one poll ------------------------------------------------------------
 
@@ -134,9 +142,13 @@ class Scanner:
             run_id = self._run_id(path)
             return seen, self._check_run(run_id, seen, known.get(run_id), full_sweep, now)
 
+        def visit_batch(paths: list[str]) -> list[tuple[Visit | None, RunRecord | None]]:
+            return [visit(path) for path in paths]
+
         while frontier:
             next_frontier: list[str] = []
-            for seen, record in self._pool.map(visit, frontier):
+            batches = [frontier[start : start + VISIT_BATCH] for start in range(0, len(frontier), VISIT_BATCH)]
+            for seen, record in (result for batch in self._pool.map(visit_batch, batches) for result in batch):
                 if seen is None:
                     continue
                 seen_dirs.add(seen.path)

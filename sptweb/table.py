@@ -86,20 +86,21 @@ class TablePage:
     filter_error: str | None
 
 
-def select(runs, query: TableQuery, page_size: int, now: float | None = None) -> TablePage:
-    """Apply the query to an iterable of records and cut out one page."""
+def select(runs: dict[str, RunRecord], query: TableQuery, page_size: int, now: float | None = None) -> TablePage:
+    """Apply the query to a snapshot's runs and cut out one page."""
     now = now or time.time()
-    candidates = [run for run in runs if query.archived or not run.archived]
     predicate, filter_error = filter_expr.compile_filter(query.filter)
-    candidates = [run for run in candidates if _matches(run, query) and predicate(run)]
-    status_counts = Counter(run.status_group for run in candidates)
+    # Filter an already sorted list: order survives filtering, and the sort
+    # itself is cached until the runs change.
+    ordered = _sorted_runs(runs, query.sort, now)
+    ordered = [run for run in ordered if (query.archived or not run.archived) and _matches(run, query) and predicate(run)]
+    status_counts = Counter(run.status_group for run in ordered)
     if query.status:
-        candidates = [run for run in candidates if query.status in (run.status, run.status_group)]
-    ordered = sort_runs(candidates, query.sort, now)
+        ordered = [run for run in ordered if query.status in (run.status, run.status_group)]
     pages = max(1, math.ceil(len(ordered) / page_size))
     page = min(query.page, pages)
     start = (page - 1) * page_size
-    columns = query.cols if query.cols is not None else default_columns(candidates)
+    columns = query.cols if query.cols is not None else default_columns(runs)
     return TablePage(
         rows=ordered[start : start + page_size],
         total=len(ordered),
@@ -141,26 +142,61 @@ def _sort_key(value):
     return (1, 0.0, str(value).lower())
 
 
-def default_columns(runs: list[RunRecord]) -> tuple[str, ...]:
+class _PerSnapshot:
+    """Remember results computed from one snapshot's runs dict until the dict is replaced.
+
+    Snapshots are immutable and swapped whole, so identity is a safe key; the
+    cache holds the dict itself so its id cannot be reused while cached.
+    """
+
+    def __init__(self) -> None:
+        self._runs: dict | None = None
+        self._results: dict = {}
+
+    def get(self, runs: dict, key, compute):
+        if runs is not self._runs:
+            self._runs, self._results = runs, {}
+        results = self._results
+        if key not in results:
+            results[key] = compute()
+        return results[key]
+
+
+_cache = _PerSnapshot()
+
+
+def _sorted_runs(runs: dict[str, RunRecord], sort: str, now: float) -> list[RunRecord]:
+    return _cache.get(runs, ("sort", sort), lambda: sort_runs(list(runs.values()), sort, now))
+
+
+def default_columns(runs: dict[str, RunRecord]) -> tuple[str, ...]:
     """The summary metrics most runs report: what a researcher looks at first."""
+    return _cache.get(runs, "default_columns", lambda: _common_summary_columns(runs.values()))
+
+
+def _common_summary_columns(runs) -> tuple[str, ...]:
     counts = Counter(key for run in runs for key in run.meta.summary)
     common = [key for key, _ in counts.most_common(DEFAULT_COLUMN_COUNT * 3)]
     preferred = sorted(common, key=lambda key: (not key.startswith("val"), -counts[key], key))
     return tuple(f"sum.{key}" for key in preferred[:DEFAULT_COLUMN_COUNT])
 
 
-def available_columns(runs, limit: int = 200) -> list[str]:
+def available_columns(runs: dict[str, RunRecord], limit: int = 200) -> list[str]:
     """hparam and summary keys present in the runs, most common first, for the column picker."""
-    counts = Counter()
-    for run in runs:
-        counts.update(f"sum.{key}" for key in run.meta.summary)
-        counts.update(f"hp.{key}" for key in run.meta.hparams)
-    return [column for column, _ in counts.most_common(limit)]
+
+    def compute() -> list[str]:
+        counts = Counter()
+        for run in runs.values():
+            counts.update(f"sum.{key}" for key in run.meta.summary)
+            counts.update(f"hp.{key}" for key in run.meta.hparams)
+        return [column for column, _ in counts.most_common(limit)]
+
+    return _cache.get(runs, ("columns", limit), compute)
 
 
-def all_tags(runs) -> list[str]:
+def all_tags(runs: dict[str, RunRecord]) -> list[str]:
     """Every tag in use, for the tag filter's completion list."""
-    return sorted({tag for run in runs for tag in run.tags})
+    return _cache.get(runs, "tags", lambda: sorted({tag for run in runs.values() for tag in run.tags}))
 
 
 def _split_cols(values: list[str]) -> tuple[str, ...]:

@@ -1,0 +1,76 @@
+"""Discovery at 10,000 runs: cold index, steady-state poll, restart from the persisted index,
+and rendering `/`. Prints figures; asserts nothing (see README for the latest numbers).
+
+    python benchmarks/bench_discovery.py [--runs 10000]
+"""
+from __future__ import annotations
+
+import argparse
+import builtins
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(__file__))
+from runtree import build_tree, count_calls, default_root  # noqa: E402
+
+from sptweb import create_app  # noqa: E402
+from sptweb.scanner import Scanner, scanner  # noqa: E402
+
+
+def timed(action):
+    start = time.perf_counter()
+    result = action()
+    return time.perf_counter() - start, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=10_000)
+    args = parser.parse_args()
+    root = default_root(args.runs)
+    build_seconds, _ = timed(lambda: build_tree(root, args.runs))
+    print(f"tree: {args.runs} runs at {root} (built/reused in {build_seconds:.1f} s)")
+    cache = tempfile.mkdtemp(prefix="sptweb-bench-cache-")
+    app = create_app({"runs_dir": str(root), "start_scanner": False, "index_cache_dir": cache})
+
+    cold, _ = timed(scanner.scan_once)
+    print(f"cold index:            {cold:6.3f} s  ({len(scanner.snapshot.runs)} runs; target < 3 s)")
+
+    stats, restore_stat = count_calls(os, "stat")
+    scandirs, restore_scandir = count_calls(os, "scandir")
+    opens, restore_open = count_calls(builtins, "open")
+    steady, change = timed(scanner.scan_once)
+    restore_stat(), restore_scandir(), restore_open()
+    print(
+        f"steady poll:           {steady:6.3f} s  ({stats[0]} stats = {stats[0] / args.runs:.2f} per run,"
+        f" {scandirs[0]} readdirs, {opens[0]} file opens, change={'none' if change is None else 'yes'})"
+    )
+
+    scanner.save_index()
+    restarted = Scanner()
+    restarted.configure(scanner.config)
+    load, _ = timed(restarted.load_index)
+    print(f"restart, index shown:  {load:6.3f} s  ({len(restarted.snapshot.runs)} runs from the persisted index)")
+    verify, _ = timed(restarted.scan_once)
+    print(f"restart, first walk:   {verify:6.3f} s  (verifies the index; as cheap as a steady poll)")
+    restarted.stop()
+
+    client = app.test_client()
+    client.get("/")  # warm the template cache
+    full = min(timed(lambda: client.get("/"))[0] for _ in range(5))
+    fragment = min(timed(lambda: client.get("/", headers={"HX-Request": "true"}))[0] for _ in range(5))
+    search = min(timed(lambda: client.get("/?q=vit&sort=-sum.val/acc", headers={"HX-Request": "true"}))[0] for _ in range(5))
+    api = min(timed(lambda: client.get("/api/runs?per_page=100"))[0] for _ in range(5))
+    size = len(client.get("/").data)
+    print(f"render / (full page):  {full * 1000:6.1f} ms  ({size / 1024:.0f} KiB, 100 rows of {args.runs})")
+    print(f"render / (fragment):   {fragment * 1000:6.1f} ms")
+    print(f"search+sort fragment:  {search * 1000:6.1f} ms  (q=vit, sort by a summary metric)")
+    print(f"GET /api/runs:         {api * 1000:6.1f} ms")
+    scanner.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Build a synthetic tree of N finished runs (plus a few running) for the benchmarks."""
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from pathlib import Path
+
+
+def build_tree(root: Path, runs: int, seed: int = 0) -> Path:
+    """Write `runs` run dirs laid out like SLURM sweeps: <project>/<job>_<task>/run/. Reused if present."""
+    marker = root / f".built-{runs}"
+    if marker.exists():
+        return root
+    rng = random.Random(seed)
+    now = time.time()
+    for index in range(runs):
+        job, task = 4_000_000 + index // 100, index % 100
+        run_dir = root / f"proj{index % 7}" / f"{job}_{task}" / "run"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        running = index % 500 == 0
+        sidecar = {
+            "schema_version": 1,
+            "run_id": f"{rng.getrandbits(32):08x}",
+            "run_dir": str(run_dir),
+            "status": "running" if running else rng.choice(["completed"] * 8 + ["failed"]),
+            "created_at": now - rng.uniform(3600, 30 * 86400),
+            "ended_at": None if running else now - rng.uniform(0, 3600),
+            "updated_at": now,
+            "tags": [f"sweep:{job}", rng.choice(["vit", "resnet", "mae"])],
+            "notes": "",
+            "hparams": {
+                "optim.lr": rng.choice([1e-4, 3e-4, 1e-3]),
+                "model.depth": rng.choice([6, 12, 24]),
+                "seed": task % 5,
+                "slurm.task_id": task,
+                "output_dir": str(run_dir.parent),
+            },
+            "summary": {"train/loss": rng.uniform(0.1, 2), "val/acc": rng.uniform(0.2, 0.9)},
+            "checkpoint_path": None,
+        }
+        (run_dir / "sidecar.json").write_text(json.dumps(sidecar))
+        (run_dir / "metrics.csv").write_text("epoch,step,train/loss\n0,0,2.3\n")
+        (run_dir / "heartbeat").touch()
+    marker.touch()
+    return root
+
+
+def count_calls(module, name: str):
+    """Wrap module.name to count calls; returns (counter list, restore function)."""
+    real = getattr(module, name)
+    calls = [0]
+
+    def counted(*args, **kwargs):
+        calls[0] += 1
+        return real(*args, **kwargs)
+
+    setattr(module, name, counted)
+    return calls, lambda: setattr(module, name, real)
+
+
+def default_root(runs: int) -> Path:
+    return Path(os.environ.get("SPTWEB_BENCH_DIR", "/tmp/sptweb-bench")) / f"tree-{runs}"

@@ -1,0 +1,45 @@
+"""Helpers for browser tests: a real waitress server in a thread, headless Debian Chromium."""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+from waitress import create_server
+
+CHROMIUM = "/usr/bin/chromium"
+# Without these, Chromium tries to reach Google services that this offline machine refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@contextmanager
+def live_server(app):
+    """Serve `app` on a free loopback port; yield its base URL."""
+    server = create_server(app, host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+
+
+@contextmanager
+def chromium_page(width: int = 1400, height: int = 900):
+    """A fresh headless Chromium page."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            yield page
+        finally:
+            browser.close()

@@ -1,0 +1,75 @@
+"""The pages in a real headless Chromium: rows render, live updates arrive without a reload."""
+import os
+
+import pytest
+
+from browser import chromium_page, live_server
+from sptweb.scanner import scanner
+
+SCREENSHOTS = os.environ.get("SPTWEB_SCREENSHOTS")  # set to a folder to keep screenshots for review
+
+
+def shoot(page, name: str) -> None:
+    if SCREENSHOTS:
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def server(app):
+    with live_server(app) as base_url:
+        yield base_url
+    scanner.stop()  # ends open SSE streams so the server threads finish
+
+
+def test_table_shows_rows_and_a_new_run_appears_live(server, make_run, scan):
+    make_run("sweep/4000001_0/run", hparams={"optim.lr": 0.1}, summary={"val/acc": 0.71}, tags=["sweep:4000001"])
+    make_run("sweep/4000001_1/run", status="failed", summary={"val/acc": 0.12}, tags=["sweep:4000001"])
+    scan()
+    with chromium_page() as page:
+        page.goto(server + "/")
+        page.wait_for_selector("tr.run-row")
+        assert page.locator("tr.run-row").count() == 2
+        _wait_for_stream(page)
+        make_run("sweep/4000001_2/run", status="running", ended_at=None, heartbeat_age=1, display_name="fresh-run")
+        scan()
+        page.wait_for_selector("text=fresh-run", timeout=10_000)
+        assert page.locator("tr.run-row").count() == 3
+        assert page.evaluate("performance.getEntriesByType('navigation').length") == 1  # no reload happened
+        shoot(page, "runs-table")
+
+
+def test_search_box_filters_and_updates_the_url(server, make_run, scan):
+    make_run("alpha", notes="look here")
+    make_run("beta")
+    scan()
+    with chromium_page() as page:
+        page.goto(server + "/")
+        page.fill("input[name=q]", "look")
+        page.wait_for_function("document.querySelectorAll('tr.run-row').length === 1")
+        assert "q=look" in page.url
+        assert page.locator("tr.run-row").first.get_attribute("data-run-id") == "alpha"
+
+
+def test_run_page_badge_updates_live(server, make_run, scan):
+    make_run("p/r", status="running", ended_at=None, heartbeat_age=1, hparams={"optim.lr": 0.1})
+    scan()
+    with chromium_page() as page:
+        page.goto(server + "/run/p/r?tab=config")
+        assert page.locator("#run-status").inner_text() == "running"
+        assert page.locator("text=optim.lr").count() >= 1
+        _wait_for_stream(page)
+        make_run("p/r", status="completed")
+        scan()
+        page.wait_for_function("document.querySelector('#run-status').innerText === 'completed'", timeout=10_000)
+        shoot(page, "run-page")
+
+
+def _wait_for_stream(page) -> None:
+    """Wait until the page's EventSource is open, so no event is missed."""
+    page.evaluate(
+        "new Promise(resolve => { const el = document.querySelector('[sse-connect]');"
+        " const internal = el['htmx-internal-data']; const source = internal && internal.sseEventSource;"
+        " if (source && source.readyState === 1) return resolve();"
+        " el.addEventListener('htmx:sseOpen', () => resolve(), {once: true}); })"
+    )
