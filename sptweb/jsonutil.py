@@ -6,7 +6,7 @@ from flask import Response
 
 
 def json_response(payload, status: int = 200) -> Response:
-    body = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS)
+    body = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
     return Response(body, status=status, mimetype="application/json")
 
 

@@ -1,17 +1,16 @@
-"""The `api` blueprint: JSON twins of the pages, for scripts, charts and benchmarks."""
+"""API: runs and scan progress."""
 from __future__ import annotations
 
 import time
 
-from flask import Blueprint, abort, request
+from flask import abort, request
 
-from . import table
-from .jsonutil import json_response
-from .lookup import config
-from .records import RunRecord
-from .scanner import scanner
-
-bp = Blueprint("api", __name__, url_prefix="/api")
+from .. import params, table
+from ..jsonutil import json_response
+from ..lookup import config
+from ..records import RunRecord
+from ..scanner import scanner
+from . import bp
 
 MAX_PER_PAGE = 1000  # one response stays small enough to parse in a browser
 
@@ -20,8 +19,8 @@ MAX_PER_PAGE = 1000  # one response stays small enough to parse in a browser
 def runs():
     """Runs matching the table's query args, one page (`page`, `per_page`) at a time."""
     query = table.TableQuery.from_args(request.args)
-    per_page = _int_arg("per_page", config().page_size, MAX_PER_PAGE)
-    _int_arg("page", 1, None)  # validated here; TableQuery already holds it
+    per_page = params.integer("per_page", config().page_size, 1, MAX_PER_PAGE)
+    params.integer("page", 1, 1, 10**9)  # validated here; TableQuery already holds it
     now = time.time()
     page = table.select(scanner.snapshot.runs, query, per_page, now)
     if page.filter_error:
@@ -79,17 +78,3 @@ def run_json(run: RunRecord, now: float) -> dict:
         "error": run.error,
         "warnings": list(meta.warnings),
     }
-
-
-def _int_arg(name: str, default: int, maximum: int | None) -> int:
-    """A positive integer query arg; a 400 that says what is wrong otherwise."""
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        number = int(raw)
-    except ValueError:
-        abort(400, description=f"{name} must be a whole number, got {raw[:40]!r}")
-    if number < 1 or (maximum is not None and number > maximum):
-        abort(400, description=f"{name} must be between 1 and {maximum or 'any'}, got {number}")
-    return number

@@ -1,0 +1,6 @@
+"""The `api` blueprint: JSON twins of the pages, for scripts, charts and benchmarks."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+from . import metrics, runs  # noqa: E402,F401  (modules register their routes on bp)

@@ -1,0 +1,79 @@
+"""API: metric series of one run, downsampled and smoothed on the server."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, abort
+
+from .. import params
+from ..jsonutil import json_response
+from ..lookup import run_or_404
+from ..metrics.series import SeriesRequest, series_payload
+from ..metrics.smoothing import MAX_WEIGHT
+from ..scanner import scanner
+from . import bp
+
+MAX_POINTS = 10_000  # pixels; wider than any screen
+MAX_KEYS = 200
+
+
+@bp.get("/metrics")
+def metrics():
+    """Columnar series per key: x, y (+ smooth, + bucket min/max when downsampled), raw counts."""
+    run = run_or_404(params.required("run"))
+    series_request = _series_request()
+    data = scanner.metrics.get(run.path)
+    if series_request.x_mode == "epoch" and not data.has_epoch:
+        abort(400, description=f"run {run.run_id!r} logs no epoch column; use x=step")
+    keys = _requested_keys(data.keys, run.run_id)
+    if params.choice("format", ("json", "csv")) == "csv":
+        return _csv_download(data, keys, series_request, run.run_id)
+    return json_response(
+        {
+            "run": run.run_id,
+            "x": series_request.x_mode,
+            "keys": data.keys,
+            "rows": data.rows,
+            "version": data.version,
+            "series": {key: series_payload(data, key, series_request) for key in keys},
+        }
+    )
+
+
+def _series_request() -> SeriesRequest:
+    xmin, xmax = params.number("xmin"), params.number("xmax")
+    if xmin is not None and xmax is not None and xmin > xmax:
+        abort(400, description=f"xmin ({xmin}) must not exceed xmax ({xmax})")
+    return SeriesRequest(
+        x_mode=params.choice("x", ("step", "epoch")),
+        points=params.integer("points", SeriesRequest.points, 10, MAX_POINTS),
+        smooth=params.number("smooth", 0.0, 0.0, MAX_WEIGHT),
+        smooth_mode=params.choice("smooth_mode", ("ema", "time")),
+        xmin=xmin,
+        xmax=xmax,
+        after=params.number("after"),
+    )
+
+
+def _requested_keys(available: list[str], run_id: str) -> list[str]:
+    keys = params.csv_list("keys") or available
+    unknown = [key for key in keys if key not in available]
+    if unknown:
+        abort(404, description=f"run {run_id!r} has no metric {unknown[0]!r}")
+    if len(keys) > MAX_KEYS:
+        abort(400, description=f"at most {MAX_KEYS} keys per request, got {len(keys)}")
+    return keys
+
+
+def _csv_download(data, keys: list[str], series_request: SeriesRequest, run_id: str) -> Response:
+    """Full-resolution values (smoothing and downsampling off) as long-format CSV."""
+    full = SeriesRequest(x_mode=series_request.x_mode, points=10**9, xmin=series_request.xmin, xmax=series_request.xmax)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["metric", series_request.x_mode, "value"])
+    for key in keys:
+        payload = series_payload(data, key, full)
+        writer.writerows((key, repr(float(x)), repr(float(y))) for x, y in zip(payload["x"], payload["y"]))
+    name = run_id.replace("/", "_") + ("_" + keys[0].replace("/", "_") if len(keys) == 1 else "") + ".csv"
+    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})

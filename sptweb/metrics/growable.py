@@ -1,0 +1,49 @@
+"""A numpy array with spare capacity, so appending k values costs O(k) amortised, not O(size)."""
+from __future__ import annotations
+
+import numpy as np
+
+INITIAL_CAPACITY = 1024
+# Room left after each growth. A first fill of a million rows reserves a
+# quarter more, so the appends that follow while the run trains copy nothing
+# until that is used up; then the buffer grows by half again.
+HEADROOM = 0.25
+GROWTH = 1.5
+
+
+class GrowableArray:
+    """Append-only 1-D array; `view()` is a read-only window onto the filled part.
+
+    A view taken before an append stays valid: growth copies into a new buffer
+    and leaves the old one to whoever still holds it.
+    """
+
+    __slots__ = ("_buffer", "_size")
+
+    def __init__(self, dtype, values: np.ndarray | None = None) -> None:
+        self._buffer = np.empty(INITIAL_CAPACITY, dtype=dtype)
+        self._size = 0
+        if values is not None:
+            self.extend(values)
+
+    def extend(self, values: np.ndarray) -> None:
+        needed = self._size + len(values)
+        if needed > len(self._buffer):
+            capacity = max(int(needed * (1 + HEADROOM)), int(GROWTH * len(self._buffer)))
+            grown = np.empty(capacity, dtype=self._buffer.dtype)
+            grown[: self._size] = self._buffer[: self._size]
+            self._buffer = grown
+        self._buffer[self._size : needed] = values
+        self._size = needed
+
+    def view(self) -> np.ndarray:
+        window = self._buffer[: self._size]
+        window.flags.writeable = False
+        return window
+
+    def __len__(self) -> int:
+        return self._size
+
+    @property
+    def nbytes(self) -> int:
+        return self._buffer.nbytes

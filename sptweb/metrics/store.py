@@ -1,0 +1,174 @@
+"""Parsed metrics per run, kept current incrementally, in an LRU bounded by memory.
+
+A training job appends rows while we read; it rewrites the whole file with a
+wider header when a new metric appears; the last line may be half-written.
+So each refresh parses only the bytes past the last complete line, and
+starts over when the file shrank, was replaced, or its header changed.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+from .csvparse import Chunk, Header, parse_header, parse_rows
+from .growable import GrowableArray
+
+METRICS_FILE = "metrics.csv"
+# Sorted (and smoothed) series kept per run, by (metric, x mode); least recently used dropped.
+DERIVED_ENTRIES = 64
+
+
+class RunMetrics:
+    """One run's metrics.csv as columnar arrays; call `refresh()` under `lock`."""
+
+    def __init__(self, run_dir: str) -> None:
+        self.path = os.path.join(run_dir, METRICS_FILE)
+        self.lock = threading.Lock()  # one parse at a time; concurrent readers wait, then reuse it
+        self.version = 0  # bumped whenever the arrays change
+        self._reset()
+
+    def _reset(self) -> None:
+        self.header: Header | None = None
+        self.rows = 0
+        self.offset = 0  # bytes consumed: the header and every complete data line
+        self.signature: tuple[int, int, int] | None = None
+        self.step_x = GrowableArray(np.float64)  # per row: x in step mode (NaN: no x)
+        self.epoch_x = GrowableArray(np.float64)  # per row: x in epoch mode
+        self.series: dict[str, tuple[GrowableArray, GrowableArray]] = {}  # key -> (rows int32, values float32)
+        self.version += 1
+        self.derived: OrderedDict = OrderedDict()  # series.py's SortedSeries, extended on append
+
+    # -- reading the file ----------------------------------------------------
+
+    def refresh(self) -> bool:
+        """Parse whatever was appended since the last call; True when anything changed."""
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            if self.signature is None:
+                return False
+            self._reset()
+            return True
+        signature = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        if signature == self.signature:
+            return False
+        if self.signature is not None and (stat.st_ino != self.signature[0] or stat.st_size < self.offset):
+            self._reset()  # replaced or truncated: start over
+        with open(self.path, "rb") as handle:
+            if self.header is not None and not self._still_aligned(handle):
+                self._reset()  # rewritten in place (e.g. a wider header)
+            self._read_new_bytes(handle, stat.st_size)
+        self.signature = signature
+        return True
+
+    def _still_aligned(self, handle) -> bool:
+        """Same header line, and the byte before our offset still ends a line."""
+        handle.seek(0)
+        if handle.read(len(self.header.line)) != self.header.line:
+            return False
+        handle.seek(self.offset - 1)
+        return handle.read(1) == b"\n"
+
+    def _read_new_bytes(self, handle, size: int) -> None:
+        handle.seek(self.offset)
+        data = handle.read(max(0, size - self.offset))
+        start = 0
+        if self.header is None:
+            start = data.find(b"\n") + 1
+            if start == 0:
+                return  # the header line itself is still being written
+            self.header = parse_header(data[:start])
+            self.offset += start
+        stop = data.rfind(b"\n") + 1  # never take a half-written last line
+        if stop > start:
+            self._append(parse_rows(memoryview(data)[start:stop], self.header))  # a view: no 100 MB copy
+            self.offset += stop - start
+
+    def _append(self, chunk: Chunk) -> None:
+        if chunk.rows == 0:
+            return
+        first_row = self.rows
+        row_index = np.arange(first_row, first_row + chunk.rows, dtype=np.float64)
+        self.step_x.extend(_x_with_fallback(chunk.step, chunk.epoch, row_index, self.header.step_col))
+        self.epoch_x.extend(_x_with_fallback(chunk.epoch, chunk.step, row_index, self.header.epoch_col))
+        for name, (offsets, values) in chunk.metrics.items():
+            if name not in self.series:
+                self.series[name] = (GrowableArray(np.int32), GrowableArray(np.float32))
+            rows, ys = self.series[name]
+            rows.extend(offsets + first_row)
+            ys.extend(values)
+        self.rows += chunk.rows
+        self.version += 1  # derived series notice and extend themselves (series.py)
+
+    # -- what views and series.py read -----------------------------------------
+
+    @property
+    def keys(self) -> list[str]:
+        return sorted(self.series)
+
+    @property
+    def has_epoch(self) -> bool:
+        return self.header is not None and self.header.epoch_col is not None
+
+    def raw(self, key: str, x_mode: str, start: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) of the key's points from the `start`-th on, in file order; x is NaN where a row has none."""
+        rows, ys = self.series[key]
+        x_column = self.step_x if x_mode == "step" else self.epoch_x
+        return x_column.view()[rows.view()[start:]], ys.view()[start:]
+
+    def point_count(self, key: str) -> int:
+        return len(self.series[key][1])
+
+    @property
+    def nbytes(self) -> int:
+        arrays = [self.step_x, self.epoch_x, *(array for pair in self.series.values() for array in pair)]
+        derived = sum(series.nbytes for series in self.derived.values())
+        return sum(array.nbytes for array in arrays) + derived
+
+
+def _x_with_fallback(own: np.ndarray, other: np.ndarray, row_index: np.ndarray, column: int | None) -> np.ndarray:
+    """FORMAT.md: a row with neither step nor epoch has its data-row index as x.
+
+    A file without this column at all uses the row index for every row.
+    """
+    if column is None:
+        return row_index
+    return np.where(np.isnan(own) & np.isnan(other), row_index, own)
+
+
+class MetricsStore:
+    """RunMetrics per run directory, least recently used evicted past a byte budget."""
+
+    def __init__(self, budget_bytes: int) -> None:
+        self.budget_bytes = budget_bytes
+        self._runs: OrderedDict[str, RunMetrics] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, run_dir: str) -> RunMetrics:
+        """The run's metrics, refreshed from disk (only new bytes are parsed)."""
+        with self._lock:
+            metrics = self._runs.get(run_dir)
+            if metrics is None:
+                metrics = self._runs[run_dir] = RunMetrics(run_dir)
+            self._runs.move_to_end(run_dir)
+        with metrics.lock:
+            metrics.refresh()
+        self._evict(keep=run_dir)
+        return metrics
+
+    def _evict(self, keep: str) -> None:
+        with self._lock:
+            total = sum(metrics.nbytes for metrics in self._runs.values())
+            for run_dir in list(self._runs):
+                if total <= self.budget_bytes:
+                    break
+                if run_dir != keep:
+                    total -= self._runs.pop(run_dir).nbytes
+
+    @property
+    def nbytes(self) -> int:
+        with self._lock:
+            return sum(metrics.nbytes for metrics in self._runs.values())

@@ -1,0 +1,52 @@
+"""Strict query-argument parsing for the API: a bad value is a 400 that names it."""
+from __future__ import annotations
+
+import math
+
+from flask import abort, request
+
+
+def required(name: str) -> str:
+    value = request.args.get(name, "").strip()
+    if not value:
+        abort(400, description=f"missing query argument {name!r}")
+    return value
+
+
+def integer(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        abort(400, description=f"{name} must be a whole number, got {raw[:40]!r}")
+    if not low <= value <= high:
+        abort(400, description=f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def number(name: str, default: float | None = None, low: float = -math.inf, high: float = math.inf) -> float | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        abort(400, description=f"{name} must be a number, got {raw[:40]!r}")
+    if not math.isfinite(value) or not low <= value <= high:
+        abort(400, description=f"{name} must be a finite number between {low} and {high}, got {raw[:40]!r}")
+    return value
+
+
+def choice(name: str, options: tuple[str, ...]) -> str:
+    value = request.args.get(name) or options[0]
+    if value not in options:
+        abort(400, description=f"{name} must be one of {', '.join(options)}, got {value[:40]!r}")
+    return value
+
+
+def csv_list(name: str) -> list[str]:
+    """Comma-separated values, from one or repeated arguments; empty parts dropped."""
+    parts = [part.strip() for raw in request.args.getlist(name) for part in raw.split(",")]
+    return list(dict.fromkeys(part for part in parts if part))

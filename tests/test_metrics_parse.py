@@ -1,0 +1,174 @@
+"""metrics.csv by FORMAT.md's rules, read incrementally by RunMetrics."""
+import math
+import os
+
+import numpy as np
+import pytest
+
+from sptweb.metrics.store import MetricsStore, RunMetrics
+
+
+@pytest.fixture
+def run_dir(tmp_path):
+    return tmp_path
+
+
+def load(run_dir, text: str | bytes) -> RunMetrics:
+    path = run_dir / "metrics.csv"
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    metrics = RunMetrics(str(run_dir))
+    metrics.refresh()
+    return metrics
+
+
+def points(metrics: RunMetrics, key: str, x_mode: str = "step"):
+    x, y = metrics.raw(key, x_mode)
+    return [(None if math.isnan(a) else float(a), float(b)) for a, b in zip(x, y)]
+
+
+def test_sparse_rows_keep_only_logged_cells(run_dir):
+    metrics = load(run_dir, "epoch,step,train/loss,val/acc\n0,0,2.5,\n0,1,2.4,\n0,1,,0.41\n")
+    assert points(metrics, "train/loss") == [(0, 2.5), (1, pytest.approx(2.4))]
+    assert points(metrics, "val/acc") == [(1, pytest.approx(0.41))]
+    assert metrics.keys == ["train/loss", "val/acc"]
+
+
+def test_step_and_epoch_found_by_name_at_any_position(run_dir):
+    metrics = load(run_dir, "loss,step,epoch\n1.0,10,0\n0.5,20,1\n")
+    assert points(metrics, "loss") == [(10, 1.0), (20, 0.5)]
+    assert points(metrics, "loss", "epoch") == [(0, 1.0), (1, 0.5)]
+
+
+def test_missing_step_column_uses_row_index(run_dir):
+    metrics = load(run_dir, "epoch,loss\n0,1.0\n0,0.5\n1,0.25\n")
+    assert points(metrics, "loss") == [(0, 1.0), (1, 0.5), (2, 0.25)]
+    assert points(metrics, "loss", "epoch") == [(0, 1.0), (0, 0.5), (1, 0.25)]
+
+
+def test_row_with_neither_step_nor_epoch_uses_its_row_index(run_dir):
+    metrics = load(run_dir, "epoch,step,loss\n0,100,1.0\n,,0.5\n")
+    assert points(metrics, "loss") == [(100, 1.0), (1, 0.5)]
+
+
+def test_no_epoch_column(run_dir):
+    metrics = load(run_dir, "step,loss\n0,1\n")
+    assert not metrics.has_epoch
+
+
+def test_nan_and_inf_are_values_empty_is_not(run_dir):
+    metrics = load(run_dir, "step,loss\n0,nan\n1,inf\n2,-inf\n3,\n4,1.5\n")
+    x, y = metrics.raw("loss", "step")
+    assert list(x) == [0, 1, 2, 4]
+    assert math.isnan(y[0]) and y[1] == math.inf and y[2] == -math.inf and y[3] == 1.5
+
+
+def test_duplicate_header_names_merge(run_dir):
+    metrics = load(run_dir, "step,loss,loss\n0,1.0,\n1,,0.5\n")
+    assert points(metrics, "loss") == [(0, 1.0), (1, 0.5)]
+
+
+def test_unparseable_cells_short_rows_and_extra_cells_skip_per_cell(run_dir):
+    metrics = load(run_dir, "step,a,b\n0,1,2\n1,oops,3\n2,4\n3,5,6,7,8\n")
+    assert points(metrics, "a") == [(0, 1), (2, 4), (3, 5)]
+    assert points(metrics, "b") == [(0, 2), (1, 3), (3, 6)]
+
+
+def test_non_utf8_bytes_do_not_break_the_file(run_dir):
+    metrics = load(run_dir, b"step,lo\xffss,acc\n0,1.0,0.1\n1,\xfe,0.2\n2,0.5,0.3\n")
+    assert metrics.keys == ["acc", "lo\ufffdss"]
+    assert points(metrics, "acc") == [(0, pytest.approx(0.1)), (1, pytest.approx(0.2)), (2, pytest.approx(0.3))]
+    assert points(metrics, "lo\ufffdss") == [(0, 1.0), (2, 0.5)]
+
+
+def test_half_written_last_line_waits_until_complete(run_dir):
+    metrics = load(run_dir, "step,loss\n0,1.0\n1,0.9")
+    assert points(metrics, "loss") == [(0, 1.0)]
+    with open(run_dir / "metrics.csv", "a") as handle:
+        handle.write("5\n")
+    metrics.refresh()
+    assert points(metrics, "loss") == [(0, 1.0), (1, pytest.approx(0.95))]
+
+
+def test_header_still_being_written(run_dir):
+    metrics = load(run_dir, "step,lo")
+    assert metrics.keys == [] and metrics.rows == 0
+    with open(run_dir / "metrics.csv", "a") as handle:
+        handle.write("ss\n0,1\n")
+    metrics.refresh()
+    assert metrics.keys == ["loss"]
+
+
+def test_appends_parse_only_new_bytes(run_dir, monkeypatch):
+    metrics = load(run_dir, "step,loss\n0,1.0\n")
+    offset = metrics.offset
+    parsed = []
+    import sptweb.metrics.store as store
+
+    real = store.parse_rows
+    monkeypatch.setattr(store, "parse_rows", lambda body, header: parsed.append(bytes(body)) or real(body, header))
+    with open(run_dir / "metrics.csv", "a") as handle:
+        handle.write("1,0.5\n2,0.25\n")
+    assert metrics.refresh() is True
+    assert parsed == [b"1,0.5\n2,0.25\n"]
+    assert metrics.offset == offset + len(b"1,0.5\n2,0.25\n")
+    assert points(metrics, "loss") == [(0, 1.0), (1, 0.5), (2, 0.25)]
+    assert metrics.refresh() is False  # nothing new: nothing parsed
+    assert len(parsed) == 1
+
+
+def test_header_rewritten_mid_run_reparses_from_the_start(run_dir):
+    metrics = load(run_dir, "step,loss\n0,1.0\n1,0.5\n")
+    rewritten = "step,loss,val/acc\n0,1.0,\n1,0.5,\n2,0.25,0.7\n"
+    tmp = run_dir / "metrics.csv.tmp"
+    tmp.write_text(rewritten)
+    os.replace(tmp, run_dir / "metrics.csv")
+    metrics.refresh()
+    assert metrics.keys == ["loss", "val/acc"]
+    assert points(metrics, "loss") == [(0, 1.0), (1, 0.5), (2, 0.25)]
+
+
+def test_header_rewritten_in_place_is_noticed(run_dir):
+    metrics = load(run_dir, "step,loss\n0,1.0\n")
+    (run_dir / "metrics.csv").write_text("step,loss,acc\n0,1.0,0.1\n1,0.5,0.2\n")  # same inode, new header
+    metrics.refresh()
+    assert metrics.keys == ["acc", "loss"]
+    assert points(metrics, "loss") == [(0, 1.0), (1, 0.5)]
+
+
+def test_truncated_file_starts_over(run_dir):
+    metrics = load(run_dir, "step,loss\n0,1.0\n1,0.5\n2,0.25\n")
+    (run_dir / "metrics.csv").write_text("step,loss\n0,9.0\n")
+    metrics.refresh()
+    assert points(metrics, "loss") == [(0, 9.0)]
+
+
+def test_deleted_file_empties_the_series(run_dir):
+    metrics = load(run_dir, "step,loss\n0,1.0\n")
+    (run_dir / "metrics.csv").unlink()
+    assert metrics.refresh() is True
+    assert metrics.keys == []
+
+
+def test_store_evicts_least_recently_used_past_its_budget(tmp_path):
+    dirs = []
+    for name in ("a", "b", "c"):
+        run_dir = tmp_path / name
+        run_dir.mkdir()
+        rows = "\n".join(f"{i},{i * 0.5}" for i in range(20_000))
+        (run_dir / "metrics.csv").write_text("step,loss\n" + rows + "\n")
+        dirs.append(str(run_dir))
+    one_run = RunMetrics(dirs[0])
+    one_run.refresh()
+    store = MetricsStore(budget_bytes=int(one_run.nbytes * 2.5))
+    for run_dir in dirs:
+        store.get(run_dir)
+    assert store.nbytes <= store.budget_bytes
+    assert dirs[0] not in store._runs and dirs[2] in store._runs
+
+
+def test_many_rows_parse_to_float_arrays(run_dir):
+    rows = "\n".join(f"{i},{i % 7}.5,{'' if i % 10 else 1}" for i in range(50_000))
+    metrics = load(run_dir, "step,loss,val\n" + rows + "\n")
+    x, y = metrics.raw("loss", "step")
+    assert x.dtype == np.float64 and y.dtype == np.float32 and len(y) == 50_000
+    assert len(metrics.raw("val", "step")[1]) == 5_000
