@@ -10,7 +10,7 @@ import tempfile
 
 from . import create_app
 from .config import Config
-from .server import StartupError, serve
+from .server import StartupError, listen, serve
 
 DEFAULT_PORT = 4242
 DEFAULT_THREADS = 48  # each open SSE stream holds one; leave room for page and API requests
@@ -31,14 +31,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     runs_dir = _existing_dir(args.dir)
+    sock = listen(args.host, args.port)
     app = create_app(_config(args, runs_dir))
-    serve(app, args.host, args.port, args.threads)
+    serve(app, sock, args.threads)
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
     from .demo import LiveWriter, write_demo_tree
 
+    sock = listen(args.host, args.port)
     runs_dir = _demo_dir(args.dir)
     print(f"sptweb: writing a demo run tree to {runs_dir} …", flush=True)
     write_demo_tree(runs_dir)
@@ -46,7 +48,7 @@ def _demo(args: argparse.Namespace) -> int:
     writer.start()  # keeps the demo's running runs training, so the pages are live
     try:
         app = create_app(_config(args, str(runs_dir)))
-        serve(app, args.host, args.port, args.threads)
+        serve(app, sock, args.threads)
     finally:
         writer.stop()
     return 0

@@ -4,9 +4,10 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, render_template, request, url_for
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import table
+from .chart_state import ChartState, group_keys
 from .jsonutil import json_error
 from .lookup import config, run_or_404, wants_fragment
 from .scanner import scanner
@@ -40,13 +41,27 @@ def run_page(run_id: str):
     tab = request.args.get("tab", "metrics")
     tab = tab if tab in RUN_TABS else "metrics"
     context = {"run": run, "tab": tab, "now": time.time(), "key_filter": request.args.get("kf", "").strip()}
+    if tab == "metrics":
+        context.update(_metrics_context(run))
     part = request.args.get("part")
     if part == "header":
         return render_template("_run_header.html", **context)
+    if part == "metrics":
+        return render_template("_run_metrics.html", **context)
     if part == "config":  # the filter box: keep the address bar a bookmarkable full-page URL
         page_url = url_for("runs.run_page", run_id=run.run_id, tab="config", kf=context["key_filter"] or None)
         return render_template("_run_config.html", **context), {"HX-Replace-Url": page_url}
     return render_template("run.html", tabs=RUN_TABS, **context)
+
+
+def _metrics_context(run) -> dict:
+    """What the metrics tab renders: metric groups, chart options from the URL."""
+    metrics = scanner.metrics.get(run.path)
+    return {
+        "metric_groups": group_keys(metrics.keys),
+        "has_epoch": metrics.has_epoch,
+        "chart": ChartState.from_args(request.args),
+    }
 
 
 def _vary(body: str):
@@ -62,3 +77,9 @@ def register_error_pages(app) -> None:
         if request.path.startswith("/api/"):
             return json_error(error.description or error.name, error.code or 500)
         return render_template("error.html", error=error), error.code
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        """A bug, not bad input: log it, and still answer in the shape the client expects."""
+        app.logger.exception("unhandled error on %s", request.path)
+        return http_error(InternalServerError(f"internal error ({type(error).__name__}); see the server log"))

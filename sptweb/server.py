@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import sys
 
 from waitress import create_server
@@ -13,19 +14,28 @@ class StartupError(Exception):
     """A problem the user can fix (bad folder, busy port): printed as one line, exit 1."""
 
 
-def serve(app, host: str, port: int, threads: int) -> None:
-    """Block serving `app` until SIGINT or SIGTERM; always stop the scanner on the way out."""
+def listen(host: str, port: int) -> socket.socket:
+    """Bind the port before doing any work, so a busy port fails fast with one line."""
     try:
-        server = create_server(
-            app,
-            host=host,
-            port=port,
-            threads=threads,
-            ident="sptweb",
-            channel_timeout=60,  # SSE streams send a keepalive every 15 s, so this never cuts them
-        )
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
     except OSError as exc:
         raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
+
+
+def serve(app, sock: socket.socket, threads: int) -> None:
+    """Block serving `app` until SIGINT or SIGTERM; always stop the scanner on the way out."""
+    server = create_server(
+        app,
+        sockets=[sock],
+        threads=threads,
+        ident="sptweb",
+        channel_timeout=60,  # SSE streams send a keepalive every 15 s, so this never cuts them
+    )
+    host, port = sock.getsockname()[:2]
     signal.signal(signal.SIGTERM, _interrupt)
     shown_host = f"[{host}]" if ":" in host else host
     print(f"sptweb: serving {scanner.root} at http://{shown_host}:{port}/  (Ctrl+C to stop)", flush=True)

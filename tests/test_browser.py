@@ -73,3 +73,38 @@ def _wait_for_stream(page) -> None:
         " if (source && source.readyState === 1) return resolve();"
         " el.addEventListener('htmx:sseOpen', () => resolve(), {once: true}); })"
     )
+
+
+def test_metrics_tab_draws_charts_and_smoothing_lives_in_the_url(server, make_run, scan):
+    rows = "".join(f"{step // 100},{step},{2.0 - step / 1000 + (5.0 if step == 500 else 0)},\n" for step in range(2000))
+    make_run("m/r", metrics="epoch,step,train/loss,val/acc\n" + rows + "0,1999,,0.5\n")
+    scan()
+    with chromium_page() as page:
+        page.goto(server + "/run/m/r?tab=metrics")
+        page.wait_for_selector(".panel[data-key='train/loss'] canvas")
+        assert page.locator(".panel canvas").count() == 2
+        stats = page.locator(".panel[data-key='train/loss'] .stats").inner_text()
+        assert "max 6.5" in stats  # the one-step spike is in the data the chart got
+        page.locator("input[name=smooth]").fill("0.6")
+        page.locator("input[name=smooth]").dispatch_event("change")
+        page.wait_for_function("location.search.includes('smooth=0.6')")
+        page.wait_for_selector(".panel[data-key='train/loss'] .u-legend >> text=smoothed")
+        shoot(page, "metrics-tab")
+        page.reload()
+        assert page.locator("input[name=smooth]").input_value() == "0.6"  # the URL restores the option
+
+
+def test_open_chart_extends_when_the_run_appends(server, make_run, runs_root, scan):
+    make_run("live/r", status="running", ended_at=None, heartbeat_age=1, metrics="step,loss\n0,1.0\n1,0.9\n")
+    scan()
+    with chromium_page() as page:
+        page.goto(server + "/run/live/r?tab=metrics")
+        page.wait_for_selector(".panel[data-key='loss'] canvas")
+        _wait_for_stream(page)
+        with open(runs_root / "live/r/metrics.csv", "a") as handle:
+            handle.write("2,0.123\n")
+        scan()
+        page.wait_for_function(
+            "document.querySelector(\".panel[data-key='loss'] .stats\").innerText.includes('last 0.123')", timeout=10_000
+        )
+        assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
