@@ -172,3 +172,27 @@ def test_many_rows_parse_to_float_arrays(run_dir):
     x, y = metrics.raw("loss", "step")
     assert x.dtype == np.float64 and y.dtype == np.float32 and len(y) == 50_000
     assert len(metrics.raw("val", "step")[1]) == 5_000
+
+
+def test_concurrent_requests_for_one_run_parse_once(tmp_path, monkeypatch):
+    import threading
+
+    import sptweb.metrics.store as store
+
+    (tmp_path / "metrics.csv").write_text("step,loss\n" + "".join(f"{i},{i}\n" for i in range(10_000)))
+    calls = []
+    real = store.parse_rows
+    monkeypatch.setattr(store, "parse_rows", lambda body, header: calls.append(1) or real(body, header))
+    metrics_store = MetricsStore(budget_bytes=1 << 30)
+    start = threading.Barrier(8)
+
+    def request():
+        start.wait()
+        metrics_store.get(str(tmp_path))
+
+    threads = [threading.Thread(target=request) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1
