@@ -1,8 +1,9 @@
 """The `events` blueprint: Server-Sent Events that tell pages which fragments to re-fetch.
 
 `/events` sends `runs-changed` when the run table would look different;
-`/events?run=ID` sends `run-changed` (its metadata) and `run-files` (its
-metrics, media or heartbeat grew) for that one run. Pages re-fetch their own
+`/events?run=ID` (repeatable, for a compare page) sends `run-changed` (the
+metadata of one of those runs changed) and `run-files` (its metrics, media or
+heartbeat grew). Pages re-fetch their own
 fragments on these events (htmx SSE extension) and poll as a fallback.
 """
 from __future__ import annotations
@@ -51,8 +52,8 @@ def stream():
     settings, slots = config(), _slots()
     if not slots.acquire(settings.max_sse_streams):
         return Response(status=204)  # per the SSE spec the browser stops; pages keep polling
-    run_id = request.args.get("run")
-    body = _event_lines(run_id, settings.sse_lifetime, settings.sse_keepalive)
+    run_ids = frozenset(request.args.getlist("run"))
+    body = _event_lines(run_ids, settings.sse_lifetime, settings.sse_keepalive)
     response = Response(body, mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # a reverse proxy must not buffer the stream
@@ -60,7 +61,7 @@ def stream():
     return response
 
 
-def _event_lines(run_id: str | None, lifetime: float, keepalive: float):
+def _event_lines(run_ids: frozenset[str], lifetime: float, keepalive: float):
     """Yield SSE text until the lifetime ends or the server shuts down."""
     feed = scanner.feed
     version = feed.version
@@ -75,18 +76,18 @@ def _event_lines(run_id: str | None, lifetime: float, keepalive: float):
             yield ": keepalive\n\n"
             continue
         version = changes[-1].version
-        for name in _event_names(changes, run_id):
+        for name in _event_names(changes, run_ids):
             yield f"event: {name}\ndata: {version}\n\n"
 
 
-def _event_names(changes: list[ChangeSet], run_id: str | None) -> list[str]:
+def _event_names(changes: list[ChangeSet], run_ids: frozenset[str]) -> list[str]:
     """Which events this listener gets for a batch of change sets."""
-    if run_id is None:
+    if not run_ids:
         return ["runs-changed"] if any(change.table_changed for change in changes) else []
     names = []
-    if any(change.meta_changed(run_id) for change in changes):
+    if any(change.meta_changed(run_id) for change in changes for run_id in run_ids):
         names.append("run-changed")
-    if any(change.files_changed(run_id) for change in changes):
+    if any(change.files_changed(run_id) for change in changes for run_id in run_ids):
         names.append("run-files")
     return names
 

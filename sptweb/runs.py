@@ -11,6 +11,7 @@ from .chart_state import ChartState, group_keys
 from .jsonutil import json_error
 from .lookup import config, run_or_404, wants_fragment
 from .scanner import scanner
+from .selection import MAX_COMPARE_RUNS
 
 bp = Blueprint("runs", __name__)
 
@@ -23,7 +24,7 @@ def index():
     query = table.TableQuery.from_args(request.args)
     snapshot = scanner.snapshot
     page = table.select(snapshot.runs, query, config().page_size)
-    context = {"query": query, "page": page, "snapshot": snapshot, "now": time.time()}
+    context = {"query": query, "page": page, "snapshot": snapshot, "now": time.time(), "max_compare": MAX_COMPARE_RUNS}
     if wants_fragment():
         return _vary(render_template("_runs_table.html", oob=True, **context))
     runs = snapshot.runs

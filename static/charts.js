@@ -8,6 +8,9 @@
 
   var CHART_HEIGHT = 220;
   var LIVE_DEBOUNCE_MS = 1000; // at most one live fetch a second, however fast a run logs
+  var COMPARE_LIVE_MS = 5000; // compare charts re-fetch whole: less often
+  var TOOLTIP_ROWS = 12;
+  var NEAREST_SLOTS = 40; // how far (in half-pixels) the tooltip looks for a sparse run's point
   var MAX_POINTS_PER_PIXEL = 6; // past this, appended points trigger a fresh downsampled fetch
   var COLOR = "#2563eb";
   var RAW_UNDER_SMOOTH = "rgba(37, 99, 235, 0.22)";
@@ -15,11 +18,12 @@
   var page = null; // state of the metrics tab currently on screen
 
   function init() {
-    var root = document.getElementById("run-metrics");
+    var root = document.getElementById("run-metrics") || document.getElementById("compare-metrics");
     if (!root || !root.querySelector(".panel") || root.dataset.ready) return;
     root.dataset.ready = "1";
     page = {
       root: root,
+      compare: root.dataset.mode === "compare",
       form: root.querySelector(".chart-controls"),
       charts: {}, // key -> {plot, data, stats}
       sync: uPlot.sync("sptweb-metrics"),
@@ -37,6 +41,8 @@
     var form = page.form;
     var params = new URLSearchParams(location.search);
     return {
+      group: form.elements.group ? form.elements.group.value.trim() : "",
+      band: form.elements.band ? form.elements.band.value : "std",
       x: form.elements.x.value,
       logy: form.elements.logy.checked,
       smooth: parseFloat(form.elements.smooth.value) || 0,
@@ -86,6 +92,16 @@
       reloadAll();
     });
     form.elements["reset-zoom"].addEventListener("click", function () { zoom(null, null); });
+    if (form.elements.group) {
+      form.elements.group.addEventListener("change", function () {
+        writeUrl({ group: form.elements.group.value.trim() });
+        reloadAll();
+      });
+      form.elements.band.addEventListener("change", function () {
+        writeUrl({ band: form.elements.band.value === "std" ? null : form.elements.band.value });
+        reloadAll();
+      });
+    }
     page.root.querySelectorAll("details.metric-group").forEach(function (group) {
       group.addEventListener("toggle", loadVisible);
     });
@@ -111,7 +127,9 @@
 
   function loadVisible() {
     var missing = visiblePanels().filter(function (panel) { return !page.charts[panel.dataset.key]; });
-    if (missing.length) fetchAndDraw(missing, {});
+    if (!missing.length) return;
+    if (page.compare) missing.forEach(function (panel) { fetchCompare(panel); });
+    else fetchAndDraw(missing, {});
   }
 
   function reloadAll() {
@@ -124,7 +142,13 @@
   function seriesUrl(panels, extra) {
     var opts = options();
     var url = new URL(page.root.dataset.api, location.href);
-    url.searchParams.set("keys", panels.map(function (panel) { return panel.dataset.key; }).join(","));
+    if (page.compare) {
+      url.searchParams.set("key", panels[0].dataset.key);
+      if (opts.group) url.searchParams.set("group", opts.group);
+      url.searchParams.set("band", opts.band);
+    } else {
+      url.searchParams.set("keys", panels.map(function (panel) { return panel.dataset.key; }).join(","));
+    }
     url.searchParams.set("x", opts.x);
     url.searchParams.set("points", String(Math.max(100, Math.round(panels[0].clientWidth || 600))));
     if (opts.smooth > 0) {
@@ -153,15 +177,15 @@
         if (series) draw(panel, series);
       });
       noticeNewKeys(body.keys);
-    }).catch(function (error) {
-      panels.forEach(function (panel) {
-        panel.querySelector(".chart").innerHTML = "";
-        var note = document.createElement("p");
-        note.className = "error-banner";
-        note.textContent = "Could not load: " + error.message;
-        panel.querySelector(".chart").appendChild(note);
-      });
-    });
+    }).catch(function (error) { panels.forEach(function (panel) { showError(panel, error); }); });
+  }
+
+  function showError(panel, error) {
+    panel.querySelector(".chart").innerHTML = "";
+    var note = document.createElement("p");
+    note.className = "error-banner";
+    note.textContent = "Could not load: " + error.message;
+    panel.querySelector(".chart").appendChild(note);
   }
 
   // ---- drawing ----------------------------------------------------------------
@@ -258,6 +282,132 @@
     });
   }
 
+
+  // ---- compare: many runs (or groups) in one chart -------------------------------
+
+  function fetchCompare(panel) {
+    return fetchJson(seriesUrl([panel], {})).then(function (body) {
+      if (body.groups) drawGroups(panel, body);
+      else drawOverlay(panel, body);
+    }).catch(function (error) { showError(panel, error); });
+  }
+
+  function drawOverlay(panel, body) {
+    var logy = options().logy;
+    var data = [body.x];
+    var series = [{ label: options().x }];
+    body.runs.forEach(function (run) {
+      var gaps = {};
+      run.gaps.forEach(function (index) { gaps[index] = true; });
+      // null = no point in this slot (the line spans it); a NaN/Inf gap must break the line.
+      data.push(run.y.map(function (v, i) { return gaps[i] ? null : (v === null || (logy && v <= 0) ? undefined : v); }));
+      series.push({ label: run.name, stroke: run.color, width: 1.3, value: formatValue });
+    });
+    var labels = body.runs.map(function (run, i) { return { name: run.name, color: run.color, column: i + 1 }; });
+    var note = body.runs.length + " runs" + (body.missing.length ? " · " + body.missing.length + " without this metric" : "");
+    compareChart(panel, data, series, [], labels, note);
+  }
+
+  function drawGroups(panel, body) {
+    var logy = options().logy;
+    var data = [body.x];
+    var series = [{ label: options().x }];
+    var bands = [];
+    var labels = [];
+    body.groups.forEach(function (group) {
+      var clean = function (values) { return values.map(function (v) { return v === null || (logy && v <= 0) ? undefined : v; }); };
+      var mean = data.push(clean(group.mean)) - 1;
+      series.push({ label: group.label + " (n=" + group.size + ")", stroke: group.color, width: 2, value: formatValue });
+      var hi = data.push(clean(group.hi)) - 1;
+      series.push({ label: "hi", stroke: "transparent", width: 0, points: { show: false } });
+      var lo = data.push(clean(group.lo)) - 1;
+      series.push({ label: "lo", stroke: "transparent", width: 0, points: { show: false } });
+      bands.push({ series: [hi, lo], fill: translucent(group.color) });
+      labels.push({ name: group.label + " (n=" + group.size + ")", color: group.color, column: mean });
+    });
+    var note = body.groups.length + " groups by " + (body.group_keys.join(", ") || "nothing") + " · band: " + (body.band === "std" ? "mean ± std" : "min–max");
+    compareChart(panel, data, series, bands, labels, note);
+  }
+
+  function compareChart(panel, data, series, bands, labels, note) {
+    var key = panel.dataset.key;
+    var opts = options();
+    var holder = panel.querySelector(".chart");
+    if (page.charts[key]) page.charts[key].plot.destroy();
+    holder.innerHTML = "";
+    var tooltip = document.createElement("div");
+    tooltip.className = "compare-tooltip";
+    tooltip.hidden = true;
+    var plot = new uPlot({
+      width: Math.max(200, holder.clientWidth),
+      height: CHART_HEIGHT,
+      scales: { x: { time: false, range: zoomRange(opts) }, y: { distr: opts.logy ? 3 : 1 } },
+      axes: [{ size: 36 }, { size: 58, values: function (u, ticks) { return ticks.map(tickLabel); } }],
+      series: series,
+      bands: bands,
+      legend: { show: false },
+      cursor: { sync: { key: page.sync.key }, drag: { x: true, y: false, setScale: false }, points: { show: false } },
+      hooks: {
+        setSelect: [onSelect],
+        setCursor: [function (u) { showTooltip(u, tooltip, labels); }],
+      },
+    }, data, holder);
+    plot.over.appendChild(tooltip);
+    plot.over.addEventListener("dblclick", function () { zoom(null, null); });
+    // Cursors are synced across panels, but only the panel under the mouse lists values.
+    plot.over.addEventListener("mouseenter", function () { page.hovered = plot; });
+    plot.over.addEventListener("mouseleave", function () { page.hovered = null; tooltip.hidden = true; });
+    page.charts[key] = { plot: plot, series: null };
+    panel.querySelector(".stats").textContent = note;
+    bindPng(panel, plot);
+  }
+
+  // Hover: every run's (or group's) value at this x, largest first.
+  function showTooltip(u, tooltip, labels) {
+    var idx = u.cursor.idx;
+    if (page.hovered !== u || idx === null || idx === undefined || u.cursor.left < 0) { tooltip.hidden = true; return; }
+    var rows = labels.map(function (label) { return { label: label, value: valueNear(u.data[label.column], idx) }; })
+      .filter(function (row) { return row.value !== null && row.value !== undefined; })
+      .sort(function (a, b) { return b.value - a.value; });
+    if (!rows.length) { tooltip.hidden = true; return; }
+    tooltip.innerHTML = "";
+    var head = document.createElement("div");
+    head.textContent = options().x + " " + fmt(u.data[0][idx]);
+    tooltip.appendChild(head);
+    rows.slice(0, TOOLTIP_ROWS).forEach(function (row) {
+      var line = document.createElement("div");
+      var mark = document.createElement("i");
+      mark.style.background = row.label.color;
+      line.appendChild(mark);
+      line.appendChild(document.createTextNode(fmt(row.value) + "  " + row.label.name));
+      tooltip.appendChild(line);
+    });
+    if (rows.length > TOOLTIP_ROWS) {
+      var more = document.createElement("div");
+      more.textContent = "… " + (rows.length - TOOLTIP_ROWS) + " more";
+      tooltip.appendChild(more);
+    }
+    tooltip.hidden = false;
+    var left = u.cursor.left + 14;
+    tooltip.style.left = (left + 240 > u.over.clientWidth ? u.cursor.left - 250 : left) + "px";
+    tooltip.style.top = "4px";
+  }
+
+  // A sparse run (validation every N steps) has no point in most slots: show its nearest one.
+  function valueNear(column, idx) {
+    for (var offset = 0; offset <= NEAREST_SLOTS; offset++) {
+      var left = column[idx - offset];
+      if (left !== undefined && left !== null) return left;
+      var right = column[idx + offset];
+      if (right !== undefined && right !== null) return right;
+    }
+    return null;
+  }
+
+  function translucent(color) {
+    return color.replace("hsl(", "hsla(").replace(")", ", 0.16)");
+  }
+
   // ---- live updates -------------------------------------------------------------
 
   // The htmx SSE extension owns the page's EventSource; listen on it for this run's
@@ -268,12 +418,14 @@
 
   function scheduleLive() {
     if (!page || page.liveTimer) return;
-    page.liveTimer = setTimeout(function () { page.liveTimer = null; extendLive(); }, LIVE_DEBOUNCE_MS);
+    var wait = page.compare ? COMPARE_LIVE_MS : LIVE_DEBOUNCE_MS;
+    page.liveTimer = setTimeout(function () { page.liveTimer = null; extendLive(); }, wait);
   }
 
   function extendLive() {
     var opts = options();
     if (opts.xmax !== null) return; // a zoomed window is a fixed picture
+    if (page.compare) { visiblePanels().forEach(function (panel) { fetchCompare(panel); }); return; }
     var keys = Object.keys(page.charts);
     if (!keys.length) return;
     var after = Math.min.apply(null, keys.map(function (key) { return lastX(page.charts[key].series); }));
@@ -308,6 +460,7 @@
   }
 
   function noticeNewKeys(keys) {
+    if (!keys) return;
     var known = {};
     page.root.querySelectorAll(".panel").forEach(function (panel) { known[panel.dataset.key] = true; });
     var fresh = (keys || []).filter(function (key) { return !known[key]; });

@@ -22,26 +22,26 @@ MAX_KEYS = 200
 def metrics():
     """Columnar series per key: x, y (+ smooth, + bucket min/max when downsampled), raw counts."""
     run = run_or_404(params.required("run"))
-    series_request = _series_request()
+    chart = series_request()
     data = scanner.metrics.get(run.path)
-    if series_request.x_mode == "epoch" and not data.has_epoch:
+    if chart.x_mode == "epoch" and not data.has_epoch:
         abort(400, description=f"run {run.run_id!r} logs no epoch column; use x=step")
     keys = _requested_keys(data.keys, run.run_id)
     if params.choice("format", ("json", "csv")) == "csv":
-        return _csv_download(data, keys, series_request, run.run_id)
+        return _csv_download(data, keys, chart, run.run_id)
     return json_response(
         {
             "run": run.run_id,
-            "x": series_request.x_mode,
+            "x": chart.x_mode,
             "keys": data.keys,
             "rows": data.rows,
             "version": data.version,
-            "series": {key: series_payload(data, key, series_request) for key in keys},
+            "series": {key: series_payload(data, key, chart) for key in keys},
         }
     )
 
 
-def _series_request() -> SeriesRequest:
+def series_request() -> SeriesRequest:
     xmin, xmax = params.number("xmin"), params.number("xmax")
     if xmin is not None and xmax is not None and xmin > xmax:
         abort(400, description=f"xmin ({xmin}) must not exceed xmax ({xmax})")
@@ -66,12 +66,12 @@ def _requested_keys(available: list[str], run_id: str) -> list[str]:
     return keys
 
 
-def _csv_download(data, keys: list[str], series_request: SeriesRequest, run_id: str) -> Response:
+def _csv_download(data, keys: list[str], chart: SeriesRequest, run_id: str) -> Response:
     """Full-resolution values (smoothing and downsampling off) as long-format CSV."""
-    full = SeriesRequest(x_mode=series_request.x_mode, points=10**9, xmin=series_request.xmin, xmax=series_request.xmax)
+    full = SeriesRequest(x_mode=chart.x_mode, points=10**9, xmin=chart.xmin, xmax=chart.xmax)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["metric", series_request.x_mode, "value"])
+    writer.writerow(["metric", chart.x_mode, "value"])
     for key in keys:
         payload = series_payload(data, key, full)
         writer.writerows((key, repr(float(x)), repr(float(y))) for x, y in zip(payload["x"], payload["y"]))

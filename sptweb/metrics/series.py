@@ -28,7 +28,7 @@ class SeriesRequest:
 
 def series_payload(metrics: RunMetrics, key: str, request: SeriesRequest) -> dict:
     """One metric's JSON-ready columns (numpy arrays; orjson turns NaN into null)."""
-    x, y, smoothed, stats = _full_resolution(metrics, key, request)
+    x, y, smoothed, stats = full_resolution(metrics, key, request)
     lo, hi = _range(x, request)
     x, y = x[lo:hi], y[lo:hi]
     smoothed = smoothed[lo:hi] if smoothed is not None else None
@@ -47,7 +47,7 @@ def series_payload(metrics: RunMetrics, key: str, request: SeriesRequest) -> dic
     return payload
 
 
-def _full_resolution(metrics: RunMetrics, key: str, request: SeriesRequest):
+def full_resolution(metrics: RunMetrics, key: str, request: SeriesRequest):
     """(x sorted, y, smoothed or None) at full resolution.
 
     Under the run's lock: a consistent view while an append may be running, and

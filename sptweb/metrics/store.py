@@ -19,6 +19,7 @@ from .growable import GrowableArray
 METRICS_FILE = "metrics.csv"
 # Sorted (and smoothed) series kept per run, by (metric, x mode); least recently used dropped.
 DERIVED_ENTRIES = 64
+HEADER_LIMIT = 1 << 20  # a header line longer than this is not a metrics.csv header
 
 
 class RunMetrics:
@@ -158,6 +159,19 @@ class MetricsStore:
             metrics.refresh()
         self._evict(keep=run_dir)
         return metrics
+
+    def keys(self, run_dir: str) -> list[str]:
+        """Metric names without parsing rows: the parsed run's, else its header line's."""
+        with self._lock:
+            metrics = self._runs.get(run_dir)
+        if metrics is not None and metrics.header is not None:
+            return metrics.keys
+        try:
+            with open(os.path.join(run_dir, METRICS_FILE), "rb") as handle:
+                line = handle.readline(HEADER_LIMIT)
+        except OSError:
+            return []
+        return sorted(parse_header(line).metric_columns) if line.endswith(b"\n") else []
 
     def _evict(self, keep: str) -> None:
         with self._lock:
