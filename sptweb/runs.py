@@ -57,7 +57,7 @@ def run_page(run_id: str):
 
 def _metrics_context(run) -> dict:
     """What the metrics tab renders: metric groups, chart options from the URL."""
-    metrics = scanner.metrics.get(run.path)
+    metrics = scanner.metrics.get(run.path, growing=run.meta.status == "running")
     return {
         "metric_groups": group_keys(metrics.keys),
         "has_epoch": metrics.has_epoch,

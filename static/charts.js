@@ -358,6 +358,8 @@
     plot.over.addEventListener("mouseenter", function () { page.hovered = plot; });
     plot.over.addEventListener("mouseleave", function () { page.hovered = null; tooltip.hidden = true; });
     page.charts[key] = { plot: plot, series: null };
+    holder.dataset.lines = String(labels.length); // for tests and curious readers of the DOM
+    holder.dataset.bands = String(bands.length);
     panel.querySelector(".stats").textContent = note;
     bindPng(panel, plot);
   }

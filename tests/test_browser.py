@@ -108,3 +108,40 @@ def test_open_chart_extends_when_the_run_appends(server, make_run, runs_root, sc
             "document.querySelector(\".panel[data-key='loss'] .stats\").innerText.includes('last 0.123')", timeout=10_000
         )
         assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+
+
+def test_compare_draws_overlays_and_a_group_band(server, make_run, scan):
+    for name, lr, seed, offset in (("a", 0.1, 1, 0.0), ("b", 0.1, 2, 0.3), ("c", 0.01, 1, 1.0)):
+        rows = "".join(f"{step},{offset + 2 / (step + 1)}\n" for step in range(300))
+        make_run(f"sw/{name}", hparams={"lr": lr, "seed": seed}, tags=["sweep:5"], metrics="step,train/loss\n" + rows)
+    scan()
+    with chromium_page() as page:
+        page.goto(server + "/compare?tag=sweep:5")
+        page.wait_for_selector(".panel[data-key='train/loss'] .chart[data-lines='3'] canvas")
+        assert "3 runs" in page.locator(".panel .stats").inner_text()
+        page.fill("input[name=group]", "-seed")
+        page.locator("input[name=group]").dispatch_event("change")
+        page.wait_for_selector(".panel .chart[data-bands='2'] canvas")
+        assert "group=-seed" in page.url
+        assert "2 groups by lr" in page.locator(".panel .stats").inner_text()
+        box = page.locator(".panel .u-over").bounding_box()
+        page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + 40)
+        page.wait_for_selector(".compare-tooltip:not([hidden])")
+        assert "lr=0.01 (n=1)" in page.locator(".compare-tooltip").inner_text()
+        shoot(page, "compare-bands")
+
+
+def test_picking_runs_with_shift_click_opens_compare(server, make_run, scan):
+    for index in range(5):
+        make_run(f"pick/{index}", created_at=1000 + index)
+    scan()
+    with chromium_page() as page:
+        page.goto(server + "/")
+        boxes = page.locator("input.pick-run")
+        boxes.nth(0).click()
+        boxes.nth(3).click(modifiers=["Shift"])
+        link = page.locator("#compare-selected")
+        assert link.inner_text() == "Compare 4 selected"
+        link.click()
+        page.wait_for_selector("text=Comparing 4 runs")
+        assert page.url.count("runs=") == 4

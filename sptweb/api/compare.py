@@ -40,8 +40,8 @@ def compare():
 def _curves(runs, key: str, chart):
     """(run, x, y) per run that logs `key`, smoothed when asked; plus the ids that do not."""
     curves, missing = [], []
-    for run in runs:
-        metrics = scanner.metrics.get(run.path)
+    loaded = scanner.metrics.get_many([(run.path, run.meta.status == "running") for run in runs])
+    for run, metrics in zip(runs, loaded):
         if key not in metrics.series or (chart.x_mode == "epoch" and not metrics.has_epoch):
             missing.append(run.run_id)
             continue

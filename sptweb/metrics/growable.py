@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 INITIAL_CAPACITY = 1024
-# Room left after each growth. A first fill of a million rows reserves a
-# quarter more, so the appends that follow while the run trains copy nothing
-# until that is used up; then the buffer grows by half again.
+# Room reserved by a first fill of a series that is still growing (a running
+# run): the appends that follow copy nothing until it is used up. Past that,
+# buffers grow by half again, so appends stay O(k) amortised either way.
 HEADROOM = 0.25
 GROWTH = 1.5
 
@@ -18,18 +18,22 @@ class GrowableArray:
     and leaves the old one to whoever still holds it.
     """
 
-    __slots__ = ("_buffer", "_size")
+    __slots__ = ("_buffer", "_size", "_headroom")
 
-    def __init__(self, dtype, values: np.ndarray | None = None) -> None:
-        self._buffer = np.empty(INITIAL_CAPACITY, dtype=dtype)
+    def __init__(self, dtype, values: np.ndarray | None = None, growing: bool = False) -> None:
+        self._buffer = np.empty(0, dtype=dtype)
         self._size = 0
+        self._headroom = HEADROOM if growing else 0.0
         if values is not None:
             self.extend(values)
 
     def extend(self, values: np.ndarray) -> None:
         needed = self._size + len(values)
         if needed > len(self._buffer):
-            capacity = max(int(needed * (1 + HEADROOM)), int(GROWTH * len(self._buffer)))
+            if self._size == 0:
+                capacity = max(INITIAL_CAPACITY if self._headroom else 0, int(needed * (1 + self._headroom)))
+            else:
+                capacity = max(needed, int(GROWTH * len(self._buffer)))
             grown = np.empty(capacity, dtype=self._buffer.dtype)
             grown[: self._size] = self._buffer[: self._size]
             self._buffer = grown

@@ -56,7 +56,7 @@ def full_resolution(metrics: RunMetrics, key: str, request: SeriesRequest):
     with metrics.lock:
         series = metrics.derived.get((key, request.x_mode))
         if series is None:
-            series = metrics.derived[(key, request.x_mode)] = SortedSeries()
+            series = metrics.derived[(key, request.x_mode)] = SortedSeries(metrics.growing)
             while len(metrics.derived) > DERIVED_ENTRIES:
                 metrics.derived.popitem(last=False)
         metrics.derived.move_to_end((key, request.x_mode))
@@ -74,10 +74,11 @@ class SortedSeries:
 
     SMOOTHINGS_KEPT = 3  # a slider asks for many weights; keep the latest few
 
-    def __init__(self) -> None:
+    def __init__(self, growing: bool = False) -> None:
+        self.growing = growing
         self.consumed = 0  # raw points (in file order) already taken in
-        self.x = GrowableArray(np.float64)
-        self.y = GrowableArray(np.float32)
+        self.x = GrowableArray(np.float64, growing=growing)
+        self.y = GrowableArray(np.float32, growing=growing)
         self._low, self._high, self._nonfinite = np.inf, -np.inf, 0  # running stats, for panel headers
         self._smoothings: OrderedDict[tuple[float, str], tuple[Smoother, GrowableArray]] = OrderedDict()
 
@@ -107,8 +108,8 @@ class SortedSeries:
     def _rebuild(self, raw_x: np.ndarray, raw_y: np.ndarray) -> None:
         has_x = ~np.isnan(raw_x)
         order = np.argsort(raw_x[has_x], kind="stable")
-        self.x = GrowableArray(np.float64, raw_x[has_x][order])
-        self.y = GrowableArray(np.float32, raw_y[has_x][order])
+        self.x = GrowableArray(np.float64, raw_x[has_x][order], self.growing)
+        self.y = GrowableArray(np.float32, raw_y[has_x][order], self.growing)
         self._low, self._high, self._nonfinite = np.inf, -np.inf, 0
         self._take_stats(self.y.view())
         self._smoothings.clear()
@@ -136,7 +137,8 @@ class SortedSeries:
         key = (weight, mode)
         if key not in self._smoothings:
             smoother = Smoother(weight, mode)
-            self._smoothings[key] = (smoother, GrowableArray(np.float32, smoother.extend(self.x.view(), self.y.view())))
+            smoothed = smoother.extend(self.x.view(), self.y.view())
+            self._smoothings[key] = (smoother, GrowableArray(np.float32, smoothed, self.growing))
             while len(self._smoothings) > self.SMOOTHINGS_KEPT:
                 self._smoothings.popitem(last=False)
         self._smoothings.move_to_end(key)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -19,14 +20,16 @@ from .growable import GrowableArray
 METRICS_FILE = "metrics.csv"
 # Sorted (and smoothed) series kept per run, by (metric, x mode); least recently used dropped.
 DERIVED_ENTRIES = 64
-HEADER_LIMIT = 1 << 20  # a header line longer than this is not a metrics.csv header
+HEADER_LIMIT = 1 << 20
+PARSE_THREADS = 4  # parallel loads for compare pages; pyarrow's reader runs without the GIL  # a header line longer than this is not a metrics.csv header
 
 
 class RunMetrics:
     """One run's metrics.csv as columnar arrays; call `refresh()` under `lock`."""
 
-    def __init__(self, run_dir: str) -> None:
+    def __init__(self, run_dir: str, growing: bool = False) -> None:
         self.path = os.path.join(run_dir, METRICS_FILE)
+        self.growing = growing  # a running run: reserve room for appends
         self.lock = threading.Lock()  # one parse at a time; concurrent readers wait, then reuse it
         self.version = 0  # bumped whenever the arrays change
         self._reset()
@@ -36,8 +39,8 @@ class RunMetrics:
         self.rows = 0
         self.offset = 0  # bytes consumed: the header and every complete data line
         self.signature: tuple[int, int, int] | None = None
-        self.step_x = GrowableArray(np.float64)  # per row: x in step mode (NaN: no x)
-        self.epoch_x = GrowableArray(np.float64)  # per row: x in epoch mode
+        self.step_x = GrowableArray(np.float64, growing=self.growing)  # per row: x in step mode (NaN: no x)
+        self.epoch_x = GrowableArray(np.float64, growing=self.growing)  # per row: x in epoch mode; empty without an epoch column
         self.series: dict[str, tuple[GrowableArray, GrowableArray]] = {}  # key -> (rows int32, values float32)
         self.version += 1
         self.derived: OrderedDict = OrderedDict()  # series.py's SortedSeries, extended on append
@@ -94,10 +97,11 @@ class RunMetrics:
         first_row = self.rows
         row_index = np.arange(first_row, first_row + chunk.rows, dtype=np.float64)
         self.step_x.extend(_x_with_fallback(chunk.step, chunk.epoch, row_index, self.header.step_col))
-        self.epoch_x.extend(_x_with_fallback(chunk.epoch, chunk.step, row_index, self.header.epoch_col))
+        if self.has_epoch:
+            self.epoch_x.extend(_x_with_fallback(chunk.epoch, chunk.step, row_index, self.header.epoch_col))
         for name, (offsets, values) in chunk.metrics.items():
             if name not in self.series:
-                self.series[name] = (GrowableArray(np.int32), GrowableArray(np.float32))
+                self.series[name] = (GrowableArray(np.int32, growing=self.growing), GrowableArray(np.float32, growing=self.growing))
             rows, ys = self.series[name]
             rows.extend(offsets + first_row)
             ys.extend(values)
@@ -146,19 +150,26 @@ class MetricsStore:
     def __init__(self, budget_bytes: int) -> None:
         self.budget_bytes = budget_bytes
         self._runs: OrderedDict[str, RunMetrics] = OrderedDict()
+        self._sizes: dict[str, int] = {}  # bytes per run as of its last get: eviction without re-measuring all
         self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=PARSE_THREADS, thread_name_prefix="sptweb-parse")
 
-    def get(self, run_dir: str) -> RunMetrics:
+    def get(self, run_dir: str, growing: bool = False) -> RunMetrics:
         """The run's metrics, refreshed from disk (only new bytes are parsed)."""
         with self._lock:
             metrics = self._runs.get(run_dir)
             if metrics is None:
-                metrics = self._runs[run_dir] = RunMetrics(run_dir)
+                metrics = self._runs[run_dir] = RunMetrics(run_dir, growing)
             self._runs.move_to_end(run_dir)
         with metrics.lock:
             metrics.refresh()
-        self._evict(keep=run_dir)
+            size = metrics.nbytes
+        self._evict(keep=run_dir, size=size)
         return metrics
+
+    def get_many(self, requests: list[tuple[str, bool]]) -> list[RunMetrics]:
+        """`get` for many runs at once: pyarrow parses without the GIL, so files load in parallel."""
+        return list(self._pool.map(lambda request: self.get(*request), requests))
 
     def keys(self, run_dir: str) -> list[str]:
         """Metric names without parsing rows: the parsed run's, else its header line's."""
@@ -173,14 +184,17 @@ class MetricsStore:
             return []
         return sorted(parse_header(line).metric_columns) if line.endswith(b"\n") else []
 
-    def _evict(self, keep: str) -> None:
+    def _evict(self, keep: str, size: int) -> None:
         with self._lock:
-            total = sum(metrics.nbytes for metrics in self._runs.values())
+            if keep in self._runs:
+                self._sizes[keep] = size
+            total = sum(self._sizes.values())
             for run_dir in list(self._runs):
                 if total <= self.budget_bytes:
                     break
                 if run_dir != keep:
-                    total -= self._runs.pop(run_dir).nbytes
+                    del self._runs[run_dir]
+                    total -= self._sizes.pop(run_dir, 0)
 
     @property
     def nbytes(self) -> int:
