@@ -14,6 +14,7 @@ def register(app) -> None:
     app.add_template_filter(duration)
     app.add_template_filter(value)
     app.add_template_filter(column_value, "column")
+    app.add_template_filter(filesize)
 
 
 def reltime(epoch: float | None, now: float | None = None) -> str:
@@ -61,3 +62,14 @@ def value(raw) -> str:
             return "∞" if raw > 0 else "-∞"
         return f"{raw:.6g}"
     return str(raw)
+
+
+def filesize(size: int | None) -> str:
+    """`512 B`, `3.4 KB`, `1.2 GB`: decimal units, as `ls -h --si` shows them."""
+    if size is None:
+        return "—"
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} TB"

@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import table
 from .chart_state import ChartState, group_keys
+from .logs_views import logs_tab_context
 from .jsonutil import json_error
 from .lookup import config, run_or_404, wants_fragment
 from .scanner import scanner
@@ -44,11 +45,14 @@ def run_page(run_id: str):
     context = {"run": run, "tab": tab, "now": time.time(), "key_filter": request.args.get("kf", "").strip()}
     if tab == "metrics":
         context.update(_metrics_context(run))
+    if tab == "logs":
+        context.update(logs_tab_context(run))
     part = request.args.get("part")
     if part == "header":
         return render_template("_run_header.html", **context)
-    if part == "metrics":
-        return render_template("_run_metrics.html", **context)
+    if part in ("metrics", "logs"):  # a tab re-rendered in place; the address bar shows the full page
+        page_url = url_for("runs.run_page", run_id=run.run_id, **{k: v for k, v in request.args.items() if k != "part"})
+        return render_template(f"_run_{part}.html", **context), {"HX-Replace-Url": page_url}
     if part == "config":  # the filter box: keep the address bar a bookmarkable full-page URL
         page_url = url_for("runs.run_page", run_id=run.run_id, tab="config", kf=context["key_filter"] or None)
         return render_template("_run_config.html", **context), {"HX-Replace-Url": page_url}

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from . import index_store
 from .changes import ChangeFeed, ChangeSet
 from .config import Config
+from .logs import LogStore
 from .metrics import MetricsStore
 from .records import FINISHED_STATUSES, FileSig, RunFiles, RunRecord, build_search_text, is_stale
 from .sidecar import SidecarError, SidecarMeta, parse_sidecar
@@ -74,6 +75,7 @@ class Scanner:
         self.snapshot = Snapshot()
         self._listings = ListingCache()
         self.metrics = MetricsStore(config.metrics_cache_mb << 20)  # parsed lazily, on first request
+        self.logs = LogStore()
         self._polls = 1  # the full sweep falls on later polls, not the first walk after a restart
         self._last_published: dict[str, RunRecord] = {}
         self._index_dirty = False

@@ -145,3 +145,29 @@ def test_picking_runs_with_shift_click_opens_compare(server, make_run, scan):
         link.click()
         page.wait_for_selector("text=Comparing 4 runs")
         assert page.url.count("runs=") == 4
+
+
+def test_logs_tab_follows_new_lines_and_loads_earlier(server, make_run, runs_root, scan):
+    run_dir = make_run("l/r", status="running", ended_at=None, heartbeat_age=1)
+    lines = "".join(f"early line {index:05d} {'x' * 60}\n" for index in range(20_000))  # ~1.5 MB: more than one window
+    (run_dir / "train.out").write_text(lines + "last complete line\npartial")
+    scan()
+    with chromium_page() as page:
+        page.goto(server + "/run/l/r?tab=logs")
+        page.wait_for_selector("#log-lines >> text=last complete line")
+        assert page.locator("#log-lines .partial").inner_text() == "partial"
+        _wait_for_stream(page)
+        with open(run_dir / "train.out", "a") as handle:
+            handle.write(" now complete\n\x1b[31mfresh red line\x1b[0m\n")
+        scan()
+        page.wait_for_selector("#log-lines .ansi-fg-31 >> text=fresh red line", timeout=10_000)
+        assert page.locator("#log-lines >> text=partial now complete").count() == 1  # the finished line, once
+        assert page.evaluate("(() => { const v = document.getElementById('log-view'); return v.scrollHeight - v.scrollTop - v.clientHeight < 40; })()")
+        first_before = page.locator("#log-lines .line").first.inner_text()
+        page.click("#log-earlier")
+        page.wait_for_function(f"document.querySelector('#log-lines .line').innerText !== {first_before!r}")
+        assert page.locator("#log-lines .line").first.inner_text().startswith("early line 00000")
+        assert page.locator("#log-earlier").count() == 0  # reached the start of the file
+        page.click("#log-pause")
+        assert page.locator("#log-live").inner_text() == "❚❚ paused"
+        shoot(page, "logs-tab")

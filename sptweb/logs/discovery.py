@@ -1,0 +1,119 @@
+"""Find a run's log streams, in FORMAT.md's order:
+
+1. `<run_dir>/*.out`, `*.err`;
+2. `hparams["output_dir"]`, if it is a directory: `*.out`, `*.err`, `*.log`;
+3. submitit per-rank logs: `parent(output_dir)/<sweep>_<task>/.submitit/<sweep>_<task>_<rank>_log.{out,err}`,
+   with the sweep id from a `sweep:<id>` tag and the task id from `slurm.task_id`
+   (or the run id's `<sweep>_<task>` component, or the text after its last `_`).
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from ..records import RunRecord
+
+RUN_DIR_SUFFIXES = (".out", ".err")
+OUTPUT_DIR_SUFFIXES = (".out", ".err", ".log")
+KIND_ORDER = {"out": 0, "err": 1, "log": 2}
+
+
+@dataclass(frozen=True)
+class LogStream:
+    """One log file the viewer may show. `id` is stable and is the only name clients use."""
+
+    id: str
+    path: str
+    kind: str  # out | err | log
+    place: str  # run | output | submitit
+    rank: int | None = None
+    size: int = 0
+    mtime: float = 0.0
+
+    @property
+    def label(self) -> str:
+        if self.rank is not None:
+            return f"rank {self.rank} {self.kind}"
+        return os.path.basename(self.path)
+
+
+def watched_dirs(run: RunRecord) -> list[str]:
+    """The directories whose listing decides the streams (their mtimes key the cache)."""
+    dirs = [run.path]
+    output_dir = _output_dir(run)
+    if output_dir:
+        dirs.append(output_dir)
+    submitit = _submitit_dir(run, output_dir)
+    if submitit:
+        dirs.append(submitit)
+    return dirs
+
+
+def discover(run: RunRecord) -> list[LogStream]:
+    """Every stream, without sizes (the store stats them when listing)."""
+    streams = _plain_logs(run.path, "run", RUN_DIR_SUFFIXES)
+    output_dir = _output_dir(run)
+    if output_dir and os.path.realpath(output_dir) != os.path.realpath(run.path):
+        streams += _plain_logs(output_dir, "output", OUTPUT_DIR_SUFFIXES)
+    submitit = _submitit_dir(run, output_dir)
+    if submitit:
+        streams += _rank_logs(submitit)
+    return streams
+
+
+def _plain_logs(directory: str, place: str, suffixes: tuple[str, ...]) -> list[LogStream]:
+    streams = []
+    for name in sorted(_file_names(directory)):
+        suffix = os.path.splitext(name)[1]
+        if suffix in suffixes:
+            streams.append(LogStream(f"{place}:{name}", os.path.join(directory, name), suffix[1:], place))
+    return sorted(streams, key=lambda stream: (KIND_ORDER[stream.kind], stream.id))
+
+
+_RANK_LOG = re.compile(r"^(?P<job>.+)_(?P<rank>\d+)_log\.(?P<kind>out|err)$")
+
+
+def _rank_logs(directory: str) -> list[LogStream]:
+    streams = []
+    for name in _file_names(directory):
+        match = _RANK_LOG.match(name)
+        if match:
+            rank, kind = int(match["rank"]), match["kind"]
+            streams.append(LogStream(f"rank{rank}.{kind}", os.path.join(directory, name), kind, "submitit", rank))
+    return sorted(streams, key=lambda stream: (stream.rank, KIND_ORDER[stream.kind]))
+
+
+def _output_dir(run: RunRecord) -> str | None:
+    output_dir = run.meta.hparams.get("output_dir")
+    return output_dir if isinstance(output_dir, str) and output_dir and os.path.isdir(output_dir) else None
+
+
+def _submitit_dir(run: RunRecord, output_dir: str | None) -> str | None:
+    sweep_id = next((tag.split(":", 1)[1] for tag in run.meta.tags if tag.startswith("sweep:")), None)
+    if not sweep_id or not output_dir:
+        return None
+    task_id = _task_id(run, sweep_id)
+    if task_id is None:
+        return None
+    directory = os.path.join(os.path.dirname(os.path.normpath(output_dir)), f"{sweep_id}_{task_id}", ".submitit")
+    return directory if os.path.isdir(directory) else None
+
+
+def _task_id(run: RunRecord, sweep_id: str) -> str | None:
+    task_id = run.meta.hparams.get("slurm.task_id")
+    if isinstance(task_id, (int, str)) and not isinstance(task_id, bool) and str(task_id) != "":
+        return str(task_id)
+    for part in run.run_id.split("/"):  # a path component like 4000001_7
+        if part.startswith(f"{sweep_id}_") and part[len(sweep_id) + 1 :].isdigit():
+            return part[len(sweep_id) + 1 :]
+    tail = run.run_id.rsplit("_", 1)[-1] if "_" in run.run_id else ""
+    return tail if tail.isdigit() else None
+
+
+def _file_names(directory: str) -> list[str]:
+    try:
+        with os.scandir(directory) as entries:
+            return [entry.name for entry in entries if entry.is_file()]
+    except OSError:
+        return []

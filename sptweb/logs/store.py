@@ -1,0 +1,66 @@
+"""Per-run log stream lists, cached until one of their directories changes.
+
+Part of the scanner layer: the only place log files are listed or opened.
+A stream is only ever read through its id in the discovered set, so no
+request can name a file outside it.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import replace
+
+from ..records import RunRecord
+from . import reader, search
+from .discovery import LogStream, discover, watched_dirs
+
+MAX_CACHED_RUNS = 512  # stream lists are small; this only bounds a days-long session
+
+
+class LogStore:
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[tuple, list[LogStream]]] = {}
+        self._lock = threading.Lock()
+
+    def streams(self, run: RunRecord) -> list[LogStream]:
+        """The run's streams with current sizes; re-discovered only when a watched directory changed."""
+        signature = tuple(_mtime(directory) for directory in watched_dirs(run))
+        with self._lock:
+            cached = self._cache.get(run.run_id)
+        if cached is None or cached[0] != signature:
+            cached = (signature, discover(run))
+            with self._lock:
+                if len(self._cache) >= MAX_CACHED_RUNS:
+                    self._cache.clear()
+                self._cache[run.run_id] = cached
+        return [_with_stat(stream) for stream in cached[1]]
+
+    def find(self, run: RunRecord, stream_id: str) -> LogStream | None:
+        return next((stream for stream in self.streams(run) if stream.id == stream_id), None)
+
+    def tail(self, stream: LogStream) -> reader.LogChunk:
+        return reader.read_tail(stream.path)
+
+    def before(self, stream: LogStream, offset: int) -> reader.LogChunk:
+        return reader.read_before(stream.path, offset)
+
+    def after(self, stream: LogStream, offset: int) -> reader.LogChunk:
+        return reader.read_after(stream.path, offset)
+
+    def search(self, stream: LogStream, query: search.Query, limit: int = search.MAX_MATCHES):
+        return search.search(stream.path, query, limit)
+
+
+def _with_stat(stream: LogStream) -> LogStream:
+    try:
+        stat = os.stat(stream.path)
+    except OSError:
+        return stream
+    return replace(stream, size=stat.st_size, mtime=stat.st_mtime)
+
+
+def _mtime(directory: str) -> int | None:
+    try:
+        return os.stat(directory).st_mtime_ns
+    except OSError:
+        return None
