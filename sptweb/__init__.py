@@ -19,13 +19,14 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.config["SPTWEB"] = config
     app.json.sort_keys = False
 
-    from . import api, compare, events, formatting, logs_views, runs
+    from . import api, compare, events, formatting, logs_views, media_views, runs
     from .scanner import scanner
 
     formatting.register(app)
     app.register_blueprint(runs.bp)
     app.register_blueprint(compare.bp)
     app.register_blueprint(logs_views.bp)
+    app.register_blueprint(media_views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(events.bp)
     runs.register_error_pages(app)

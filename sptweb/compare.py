@@ -11,12 +11,14 @@ from .chart_state import ChartState, group_keys
 from .colors import run_color
 from .config_diff import diff_table
 from .grouping import differing_hparams
+from .media import items_at
+from .media_views import chosen_step
 from .scanner import scanner
 from .selection import select_runs
 
 bp = Blueprint("compare", __name__)
 
-VIEWS = ("charts", "diff", "scatter")
+VIEWS = ("charts", "diff", "scatter", "media")
 
 
 @bp.get("/compare")
@@ -66,7 +68,22 @@ def _scatter_context(runs) -> dict:
     return {"columns": columns, "sx": x_column, "sy": y_column, "sxlog": x_log, "sylog": y_log, "plot": plot}
 
 
-_VIEW_CONTEXT = {"charts": _charts_context, "diff": _diff_context, "scatter": _scatter_context}
+def _media_context(runs) -> dict:
+    """One tag, one step, every run side by side (each at its latest item at or before the step)."""
+    events = {run.run_id: scanner.media.get(run.path).events for run in runs}
+    tags = sorted({event.tag for run_events in events.values() for event in run_events})
+    tag = request.args.get("tag") if request.args.get("tag") in tags else (tags[0] if tags else None)
+    steps = sorted({event.step for run_events in events.values() for event in run_events if event.tag == tag})
+    step, _ = chosen_step(steps)
+    cells = [
+        (run, [(item, scanner.media.exists(run.path, item.path)) for item in items_at(events[run.run_id], tag, step)])
+        for run in runs
+    ] if tag else []
+    return {"media_tags": tags, "media_tag": tag, "media_steps": steps, "media_step": step,
+            "media_index": steps.index(step) if step in steps else 0, "media_cells": cells}
+
+
+_VIEW_CONTEXT = {"charts": _charts_context, "diff": _diff_context, "scatter": _scatter_context, "media": _media_context}
 
 
 def _selection_args(runs) -> dict:

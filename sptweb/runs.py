@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from . import table
 from .chart_state import ChartState, group_keys
 from .logs_views import logs_tab_context
+from .media_views import media_tab_context
 from .jsonutil import json_error
 from .lookup import config, run_or_404, wants_fragment
 from .scanner import scanner
@@ -47,16 +48,26 @@ def run_page(run_id: str):
         context.update(_metrics_context(run))
     if tab == "logs":
         context.update(logs_tab_context(run))
+    if tab == "media":
+        context.update(media_tab_context(run))
     part = request.args.get("part")
     if part == "header":
         return render_template("_run_header.html", **context)
-    if part in ("metrics", "logs"):  # a tab re-rendered in place; the address bar shows the full page
-        page_url = url_for("runs.run_page", run_id=run.run_id, **{k: v for k, v in request.args.items() if k != "part"})
+    if part in ("metrics", "logs", "media"):  # a tab re-rendered in place; the address bar shows the full page
+        page_url = url_for("runs.run_page", run_id=run.run_id, **_page_args(context))
         return render_template(f"_run_{part}.html", **context), {"HX-Replace-Url": page_url}
     if part == "config":  # the filter box: keep the address bar a bookmarkable full-page URL
         page_url = url_for("runs.run_page", run_id=run.run_id, tab="config", kf=context["key_filter"] or None)
         return render_template("_run_config.html", **context), {"HX-Replace-Url": page_url}
     return render_template("run.html", tabs=RUN_TABS, **context)
+
+
+def _page_args(context: dict) -> dict:
+    """The request's args as a bookmarkable page URL: no `part`, and the media slider as a step."""
+    args = {key: value for key, value in request.args.items() if key not in ("part", "si")}
+    if "si" in request.args and context.get("media_step") is not None:
+        args["step"] = f"{context['media_step']:g}"
+    return args
 
 
 def _metrics_context(run) -> dict:

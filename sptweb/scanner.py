@@ -17,6 +17,7 @@ from . import index_store
 from .changes import ChangeFeed, ChangeSet
 from .config import Config
 from .logs import LogStore
+from .media import MediaStore
 from .metrics import MetricsStore
 from .records import FINISHED_STATUSES, FileSig, RunFiles, RunRecord, build_search_text, is_stale
 from .sidecar import SidecarError, SidecarMeta, parse_sidecar
@@ -76,6 +77,7 @@ class Scanner:
         self._listings = ListingCache()
         self.metrics = MetricsStore(config.metrics_cache_mb << 20)  # parsed lazily, on first request
         self.logs = LogStore()
+        self.media = MediaStore()
         self._polls = 1  # the full sweep falls on later polls, not the first walk after a restart
         self._last_published: dict[str, RunRecord] = {}
         self._index_dirty = False

@@ -171,3 +171,40 @@ def test_logs_tab_follows_new_lines_and_loads_earlier(server, make_run, runs_roo
         page.click("#log-pause")
         assert page.locator("#log-live").inner_text() == "❚❚ paused"
         shoot(page, "logs-tab")
+
+
+def test_media_tab_shows_images_and_plays_a_video(server, make_run, scan):
+    import json
+    import shutil
+    from pathlib import Path
+
+    import numpy as np
+
+    from sptweb.demo.images import encode_png  # the demo's own PNG encoder
+
+    run_dir = make_run("media/r")
+    events = []
+    for step in (10, 20):
+        for index in range(2):
+            path = f"media/samples__recon/{step:08d}_{index}.png"
+            (run_dir / path).parent.mkdir(parents=True, exist_ok=True)
+            (run_dir / path).write_bytes(encode_png(np.full((16, 16, 3), (step * 5, index * 120, 200), dtype=np.uint8)))
+            events.append({"step": step, "tag": "samples/recon", "type": "image", "path": path, "caption": f"recon {step}/{index}"})
+    video = "media/rollout/00000020_0.webm"
+    (run_dir / video).parent.mkdir(parents=True)
+    shutil.copy(Path(__file__).parent / "fixtures" / "tiny.webm", run_dir / video)
+    events.append({"step": 20, "tag": "rollout", "type": "video", "path": video, "fps": 8, "format": "webm"})
+    (run_dir / "media.jsonl").write_text("".join(json.dumps(item) + "\n" for item in events))
+    scan()
+    with chromium_page() as page:
+        page.goto(server + "/run/media/r?tab=media")
+        page.wait_for_function("[...document.querySelectorAll('.media-item img')].every(img => img.complete && img.naturalWidth === 16)")
+        assert page.locator(".media-panel[data-tag='samples/recon'] img").count() == 2
+        page.wait_for_function("document.querySelector('.media-item video').readyState >= 1")
+        assert page.evaluate("document.querySelector('.media-item video').videoWidth") == 64
+        page.keyboard.press("ArrowLeft")  # step back with the keyboard
+        page.wait_for_selector("text=recon 10/1")
+        assert "step=10" in page.url
+        page.click(".media-panel[data-tag='samples/recon'] img >> nth=0")
+        page.wait_for_selector("dialog.lightbox[open] img")
+        shoot(page, "media-tab")
