@@ -18,6 +18,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app = Flask(__name__, template_folder=templates, static_folder=static)
     app.config["SPTWEB"] = config
     app.json.sort_keys = False
+    app.config["MAX_CONTENT_LENGTH"] = 1 << 20  # no endpoint takes more; larger bodies get a 413
 
     from . import api, compare, events, formatting, logs_views, media_views, runs
     from .scanner import scanner
@@ -30,7 +31,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(events.bp)
     runs.register_error_pages(app)
-    app.context_processor(lambda: {"scanner_root": scanner.root})
+    app.context_processor(lambda: {"scanner_root": scanner.root, "editable": not config.read_only})
     scanner.init_app(app, config)
     return app
 

@@ -60,6 +60,7 @@ def _config(args: argparse.Namespace, runs_dir: str) -> Config:
             "runs_dir": runs_dir,
             "poll_interval": args.poll,
             "max_sse_streams": max(1, args.threads - RESERVED_THREADS),
+            "read_only": args.read_only,
         }
     )
 
@@ -111,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
             "--threads", type=_bounded(int, 2, 1024), default=DEFAULT_THREADS,
             help=f"server threads (default {DEFAULT_THREADS}); live streams may use all but {RESERVED_THREADS}",
         )
+        sub.add_argument("--read-only", action="store_true", help="hide edit controls; edit endpoints answer 403")
     return parser
 
 

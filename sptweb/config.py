@@ -25,6 +25,7 @@ class Config:
     sse_lifetime: float = 300.0  # seconds before a stream closes; the browser reconnects
     sse_keepalive: float = 15.0  # comment lines keep proxies and tunnels from idling out
     max_sse_streams: int = 40  # beyond this, clients fall back to polling
+    read_only: bool = False  # --read-only: no edit controls, edit endpoints answer 403
     metrics_cache_mb: int = 1024  # parsed metrics kept in memory (LRU by run)
     index_cache_dir: str | None = None  # where the persisted index lives; None = user cache dir
 

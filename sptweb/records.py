@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from .overlay import EMPTY, Overlay
 from .sidecar import SidecarMeta
 
 FINISHED_STATUSES = frozenset({"completed", "failed"})
@@ -23,6 +24,7 @@ class RunFiles:
     metrics: FileSig = None
     media: FileSig = None
     heartbeat: FileSig = None
+    overlay: FileSig = None  # the viewer's own edits (overlay.py)
 
     @property
     def heartbeat_mtime(self) -> float | None:
@@ -39,12 +41,25 @@ class RunRecord:
     files: RunFiles
     error: str | None = None  # why the current sidecar is unusable, shown in the UI
     stale: bool = False
-    archived: bool = False
+    overlay: Overlay = EMPTY  # the user's edits, merged over the sidecar below
+    overlay_error: str | None = None
     search_text: str = ""  # lower-cased id, name, tags, notes, hparams, summary
 
     @property
+    def display_name(self) -> str | None:
+        return self.overlay.display_name or self.meta.display_name
+
+    @property
     def name(self) -> str:
-        return self.meta.display_name or self.run_id
+        return self.display_name or self.run_id
+
+    @property
+    def notes(self) -> str:
+        return self.overlay.notes if self.overlay.notes is not None else self.meta.notes
+
+    @property
+    def archived(self) -> bool:
+        return self.overlay.archived
 
     @property
     def status(self) -> str:
@@ -65,7 +80,7 @@ class RunRecord:
 
     @property
     def tags(self) -> tuple[str, ...]:
-        return self.meta.tags
+        return self.overlay.merged_tags(self.meta.tags)
 
     def duration(self, now: float | None = None) -> float | None:
         """Seconds from creation to the end, to now while running, else to the last update."""
@@ -84,10 +99,11 @@ def is_stale(status: str, heartbeat_mtime: float | None, now: float, stale_after
     return status == "running" and heartbeat_mtime is not None and now - heartbeat_mtime > stale_after
 
 
-def build_search_text(run_id: str, meta: SidecarMeta) -> str:
+def build_search_text(run_id: str, meta: SidecarMeta, overlay: Overlay = EMPTY) -> str:
     """Everything `q` searches, joined once per record so a search is one `in` per run."""
-    parts = [run_id, meta.display_name or "", meta.writer_run_id or "", meta.notes, meta.status]
-    parts.extend(meta.tags)
+    notes = overlay.notes if overlay.notes is not None else meta.notes
+    parts = [run_id, overlay.display_name or meta.display_name or "", meta.writer_run_id or "", notes, meta.status]
+    parts.extend(overlay.merged_tags(meta.tags))
     parts.extend(f"{key}={value}" for key, value in meta.hparams.items())
     parts.extend(f"{key}={value}" for key, value in meta.summary.items())
     return "\n".join(parts).lower()
@@ -117,5 +133,5 @@ _BUILTIN_COLUMNS = {
     "ended": lambda run, now: run.ended_at,
     "duration": lambda run, now: run.duration(now),
     "tags": lambda run, now: " ".join(run.tags),
-    "notes": lambda run, now: run.meta.notes,
+    "notes": lambda run, now: run.notes,
 }

@@ -6,7 +6,8 @@ import time
 from flask import Blueprint, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import table
+from . import edits, table
+from .editing import check_body_size, refuse_if_read_only, save
 from .chart_state import ChartState, group_keys
 from .logs_views import logs_tab_context
 from .media_views import media_tab_context
@@ -43,7 +44,13 @@ def run_page(run_id: str):
     run = run_or_404(run_id)
     tab = request.args.get("tab", "metrics")
     tab = tab if tab in RUN_TABS else "metrics"
-    context = {"run": run, "tab": tab, "now": time.time(), "key_filter": request.args.get("kf", "").strip()}
+    context = {
+        "run": run,
+        "tab": tab,
+        "now": time.time(),
+        "key_filter": request.args.get("kf", "").strip(),
+        "all_tags": table.all_tags(scanner.snapshot.runs),
+    }
     if tab == "metrics":
         context.update(_metrics_context(run))
     if tab == "logs":
@@ -60,6 +67,23 @@ def run_page(run_id: str):
         page_url = url_for("runs.run_page", run_id=run.run_id, tab="config", kf=context["key_filter"] or None)
         return render_template("_run_config.html", **context), {"HX-Replace-Url": page_url}
     return render_template("run.html", tabs=RUN_TABS, **context)
+
+
+@bp.post("/edit")
+def edit():
+    """A page form's edit (rename, notes, tags, archive); answers with the refreshed fragment."""
+    run = run_or_404(request.args.get("run"))
+    refuse_if_read_only()
+    check_body_size()
+    error = None
+    try:
+        run = save(run, edits.from_form(request.form))
+    except edits.EditError as exc:
+        error = exc.message
+    if request.args.get("view") == "row":  # from the table: the live table re-renders itself
+        return ("", 204, {"HX-Trigger": "runs-edited"}) if error is None else (error, 422)
+    context = {"run": run, "now": time.time(), "edit_error": error, "all_tags": table.all_tags(scanner.snapshot.runs)}
+    return render_template("_run_header.html", **context)
 
 
 def _page_args(context: dict) -> dict:

@@ -19,6 +19,8 @@ from .config import Config
 from .logs import LogStore
 from .media import MediaStore
 from .metrics import MetricsStore
+from .overlay import EMPTY, OVERLAY_FILE, OverlayError
+from .overlay_store import OverlayStore
 from .records import FINISHED_STATUSES, FileSig, RunFiles, RunRecord, build_search_text, is_stale
 from .sidecar import SidecarError, SidecarMeta, parse_sidecar
 from .walker import SIDECAR, ListingCache, Visit
@@ -78,6 +80,7 @@ class Scanner:
         self.metrics = MetricsStore(config.metrics_cache_mb << 20)  # parsed lazily, on first request
         self.logs = LogStore()
         self.media = MediaStore()
+        self.overlays = OverlayStore()
         self._polls = 1  # the full sweep falls on later polls, not the first walk after a restart
         self._last_published: dict[str, RunRecord] = {}
         self._index_dirty = False
@@ -186,6 +189,10 @@ class Scanner:
         meta, error = (previous.meta, previous.error) if previous else (SidecarMeta(), None)
         if previous is None or files.sidecar != previous.files.sidecar or _retry_read(previous, files, now):
             meta, error = _read_sidecar(seen.path, meta)
+        overlay, overlay_error = (previous.overlay, previous.overlay_error) if previous else (EMPTY, None)
+        if previous is None or files.overlay != previous.files.overlay:
+            overlay, overlay_error = self._read_overlay(seen.path)
+        unchanged_text = previous is not None and previous.meta is meta and previous.overlay is overlay
         record = RunRecord(
             run_id=run_id,
             path=seen.path,
@@ -193,9 +200,25 @@ class Scanner:
             files=files,
             error=error,
             stale=is_stale(meta.status, files.heartbeat_mtime, now, self.config.stale_after),
-            search_text=previous.search_text if previous and previous.meta is meta else build_search_text(run_id, meta),
+            overlay=overlay,
+            overlay_error=overlay_error,
+            search_text=previous.search_text if unchanged_text else build_search_text(run_id, meta, overlay),
         )
         return previous if record == previous else record
+
+    def _read_overlay(self, path: str):
+        try:
+            return self.overlays.read(path), None
+        except OverlayError as exc:
+            return EMPTY, f"{exc}; edits are disabled until {OVERLAY_FILE} is fixed or removed"
+
+    # -- edits -----------------------------------------------------------------
+
+    def edit(self, run: RunRecord, edit: dict) -> RunRecord:
+        """Write a validated edit to the run's overlay, then rescan so every tab sees it now."""
+        self.overlays.edit(run.path, edit, run.meta.tags)
+        self.scan_once()
+        return self.snapshot.get(run.run_id) or run
 
     # -- publishing ----------------------------------------------------------
 
@@ -256,7 +279,7 @@ def _settled(previous: RunRecord, seen: Visit, full_sweep: bool) -> bool:
 
 def _same_for_table(new: RunRecord, old: RunRecord) -> bool:
     """Only the files' stats differ: a metrics append or a heartbeat, not a visible change."""
-    return (new.meta, new.error, new.stale, new.archived) == (old.meta, old.error, old.stale, old.archived)
+    return (new.meta, new.error, new.stale, new.overlay) == (old.meta, old.error, old.stale, old.overlay)
 
 
 def _stat_run_files(path: str) -> RunFiles:
@@ -265,6 +288,7 @@ def _stat_run_files(path: str) -> RunFiles:
         metrics=_sig(os.path.join(path, "metrics.csv")),
         media=_sig(os.path.join(path, "media.jsonl")),
         heartbeat=_sig(os.path.join(path, "heartbeat")),
+        overlay=_sig(os.path.join(path, OVERLAY_FILE)),
     )
 
 

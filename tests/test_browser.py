@@ -208,3 +208,30 @@ def test_media_tab_shows_images_and_plays_a_video(server, make_run, scan):
         page.click(".media-panel[data-tag='samples/recon'] img >> nth=0")
         page.wait_for_selector("dialog.lightbox[open] img")
         shoot(page, "media-tab")
+
+
+def test_notes_edited_in_one_tab_show_in_another(server, make_run, scan):
+    make_run("e/r", status="running", ended_at=None, heartbeat_age=1, notes="")
+    scan()
+    from playwright.sync_api import sync_playwright
+
+    from browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            writer, reader = browser.new_page(), browser.new_page()
+            for page in (writer, reader):
+                page.goto(server + "/run/e/r?tab=config")
+                _wait_for_stream(page)
+            writer.fill(".notes-form textarea", "diverges after warmup; try lr/2")
+            writer.keyboard.press("Control+Enter")
+            reader.wait_for_function(
+                "document.querySelector('.notes-form textarea').value.includes('try lr/2')", timeout=10_000
+            )
+            writer.fill(".tag-add input", "promising")
+            writer.keyboard.press("Enter")
+            reader.wait_for_selector(".tag-editor >> text=promising", timeout=10_000)
+            shoot(reader, "edited-run")
+        finally:
+            browser.close()

@@ -100,8 +100,10 @@ def test_links_keep_the_rest_of_the_query(client, sweep):
 def test_archived_runs_hidden_by_default(client, sweep, monkeypatch):
     import dataclasses
 
+    from sptweb.overlay import Overlay
+
     runs = dict(scanner.snapshot.runs)
-    runs["s/lr-mid"] = dataclasses.replace(runs["s/lr-mid"], archived=True)
+    runs["s/lr-mid"] = dataclasses.replace(runs["s/lr-mid"], overlay=Overlay(archived=True))
     monkeypatch.setattr(scanner, "snapshot", dataclasses.replace(scanner.snapshot, runs=runs))
     assert "s/lr-mid" not in row_ids(client.get("/").text)
     assert "s/lr-mid" in row_ids(client.get("/?archived=1").text)

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from . import compare, logs, media, metrics, runs  # noqa: E402,F401  (modules register their routes on bp)
+from . import compare, logs, media, meta, metrics, runs  # noqa: E402,F401  (modules register their routes on bp)

@@ -90,7 +90,7 @@ def _output_dir(run: RunRecord) -> str | None:
 
 
 def _submitit_dir(run: RunRecord, output_dir: str | None) -> str | None:
-    sweep_id = next((tag.split(":", 1)[1] for tag in run.meta.tags if tag.startswith("sweep:")), None)
+    sweep_id = next((tag.split(":", 1)[1] for tag in run.tags if tag.startswith("sweep:")), None)
     if not sweep_id or not output_dir:
         return None
     task_id = _task_id(run, sweep_id)
