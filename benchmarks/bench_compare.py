@@ -53,7 +53,7 @@ def main() -> None:
     root = Path(os.environ.get("SPTWEB_BENCH_DIR", tempfile.gettempdir())) / f"sptweb-bench-compare-{args.runs}x{args.points}"
     build_time, _ = timed(lambda: build(root, args.runs, args.points))
     print(f"tree: {args.runs} runs x {args.points:,} points of train/loss (built/reused in {build_time:.1f} s)")
-    app = create_app({"runs_dir": str(root), "start_scanner": False, "index_cache_dir": ""})
+    app = create_app({"runs_dir": str(root), "start_scanner": False, "index_cache_dir": "", "auth": False})
     scanner.scan_once()
     client = app.test_client()
     overlay_url = "/api/compare?tag=sweep:1&key=train/loss&points=800"

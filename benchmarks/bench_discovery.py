@@ -34,7 +34,7 @@ def main() -> None:
     build_seconds, _ = timed(lambda: build_tree(root, args.runs))
     print(f"tree: {args.runs} runs at {root} (built/reused in {build_seconds:.1f} s)")
     cache = tempfile.mkdtemp(prefix="sptweb-bench-cache-")
-    app = create_app({"runs_dir": str(root), "start_scanner": False, "index_cache_dir": cache})
+    app = create_app({"runs_dir": str(root), "start_scanner": False, "index_cache_dir": cache, "auth": False})
 
     cold, _ = timed(scanner.scan_once)
     print(f"cold index:            {cold:6.3f} s  ({len(scanner.snapshot.runs)} runs; target < 3 s)")

@@ -46,7 +46,7 @@ def main() -> None:
     build_time, log = timed(lambda: build(root, int(args.gb * 1e9)))
     size = log.stat().st_size
     print(f"log: {size / 1e9:.2f} GB (written/reused in {build_time:.1f} s)")
-    app = create_app({"runs_dir": str(root), "start_scanner": False, "index_cache_dir": ""})
+    app = create_app({"runs_dir": str(root), "start_scanner": False, "index_cache_dir": "", "auth": False})
     scanner.scan_once()
     client = app.test_client()
     api_tail, response = timed(lambda: client.get("/api/log?run=run&stream=run:train.out"))

@@ -48,7 +48,7 @@ def main() -> None:
     size_mb = (root / "big" / "metrics.csv").stat().st_size / 2**20
     print(f"metrics.csv: {args.rows:,} rows x {len(TRAIN_KEYS) + len(VAL_KEYS)} metrics, {size_mb:.0f} MiB")
 
-    app = create_app({"runs_dir": str(root), "start_scanner": False, "index_cache_dir": ""})
+    app = create_app({"runs_dir": str(root), "start_scanner": False, "index_cache_dir": "", "auth": False})
     scanner.scan_once()
     client = app.test_client()
     client.get("/api/metrics?run=warmup")  # first-request set-up is not the metric's cost

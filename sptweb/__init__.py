@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 from flask import Flask
 
+from . import security
 from .config import Config
 
 __all__ = ["create_app"]
@@ -14,6 +16,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     """Build the app: settings, the scanner singleton (started), blueprints, filters."""
     if not isinstance(config, Config):
         config = Config.from_env(config)
+    if config.auth and not config.token:
+        config = replace(config, token=security.load_or_create_token())
     templates, static = _asset_dirs()
     app = Flask(__name__, template_folder=templates, static_folder=static)
     app.config["SPTWEB"] = config
@@ -23,6 +27,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from . import api, compare, events, formatting, logs_views, media_views, runs
     from .scanner import scanner
 
+    security.init_app(app, config)
     formatting.register(app)
     app.register_blueprint(runs.bp)
     app.register_blueprint(compare.bp)

@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     except StartupError as exc:
         print(f"sptweb: error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # stopped before serving started (e.g. while the demo was being written)
+        return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -55,8 +57,18 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace, runs_dir: str) -> Config:
+    overrides = {"auth": False} if args.no_auth else {}
+    if args.token:
+        overrides["token"] = args.token
+    if args.no_auth:
+        print("sptweb: WARNING: --no-auth: anyone who can reach this port can read your runs and edit their notes",
+              file=sys.stderr)
     return Config.from_env(
         {
+            **overrides,
+            "host": args.host,
+            "port": args.port,
+            "allowed_hosts": tuple(args.allow_host),
             "runs_dir": runs_dir,
             "poll_interval": args.poll,
             "max_sse_streams": max(1, args.threads - RESERVED_THREADS),
@@ -113,6 +125,10 @@ def _parser() -> argparse.ArgumentParser:
             help=f"server threads (default {DEFAULT_THREADS}); live streams may use all but {RESERVED_THREADS}",
         )
         sub.add_argument("--read-only", action="store_true", help="hide edit controls; edit endpoints answer 403")
+        sub.add_argument("--token", help="access token (default: SPTWEB_TOKEN, else the one in ~/.config/sptweb/token)")
+        sub.add_argument("--no-auth", action="store_true", help="no token: anyone who can reach the port gets in")
+        sub.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                         help="also answer to this Host header (e.g. a proxy name); repeatable")
     return parser
 
 

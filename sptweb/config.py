@@ -17,6 +17,11 @@ class Config:
     """Everything the app and the scanner need to know at start-up."""
 
     runs_dir: str = "."
+    host: str = "127.0.0.1"  # where the server listens (the Host allowlist includes it)
+    port: int = 4242
+    auth: bool = True  # token auth; turned off only by --no-auth (or SPTWEB_AUTH=0)
+    token: str | None = None  # None: the one kept in ~/.config/sptweb/token (created on first start)
+    allowed_hosts: tuple[str, ...] = ()  # extra Host header names to answer (--allow-host)
     poll_interval: float = DEFAULT_POLL_S
     stale_after: float = DEFAULT_STALE_AFTER_S
     scan_threads: int = 16  # NFS stat/readdir latency, not CPU, bounds a walk
@@ -49,4 +54,6 @@ def _coerce(raw: str, type_name: str):
         return int(raw)
     if type_name == "float":
         return float(raw)
+    if type_name.startswith("tuple"):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
     return raw

@@ -73,6 +73,7 @@ def _text(key: str, value, limit: int) -> str:
     if not isinstance(value, str):
         raise EditError(422, f"{key} must be a string, got {type(value).__name__}")
     value = value.strip() if key == "display_name" else value
+    _check_encodable(key, value)
     if len(value) > limit:
         raise EditError(422, f"{key} is {len(value):,} characters; at most {limit:,}")
     if key == "display_name" and any(ord(char) < 32 for char in value):
@@ -95,6 +96,14 @@ def _tags(key: str, value) -> list[str]:
             raise EditError(422, f"tag {tag!r} may only hold letters, digits and . : / = + @ - _")
         tags.append(tag)
     return list(dict.fromkeys(tags))
+
+
+def _check_encodable(key: str, value: str) -> None:
+    """JSON may carry lone surrogates (\ud800) that no file can hold as UTF-8."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise EditError(422, f"{key} holds characters that are not valid Unicode") from None
 
 
 def _flag(key: str, value) -> bool:

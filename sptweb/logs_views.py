@@ -28,7 +28,7 @@ def logs_tab_context(run) -> dict:
         chunk=chunk,
         lines=render_lines(chunk.data),
         partial=render_line(chunk.partial.decode("utf-8", errors="replace")),
-        ranks=sorted({s.rank for s in streams if s.rank is not None and s.kind == stream.kind}),
+        ranks=sorted({s.rank for s in streams if s.rank is not None}),
     )
     return context
 

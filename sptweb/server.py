@@ -37,10 +37,13 @@ def serve(app, sock: socket.socket, threads: int) -> None:
     )
     host, port = sock.getsockname()[:2]
     signal.signal(signal.SIGTERM, _interrupt)
-    shown_host = f"[{host}]" if ":" in host else host
-    print(f"sptweb: serving {scanner.root} at http://{shown_host}:{port}/  (Ctrl+C to stop)", flush=True)
+    signal.signal(signal.SIGINT, _interrupt)
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
+    token = app.config["SPTWEB"].token if app.config["SPTWEB"].auth else None
+    query = f"?token={token}" if token else ""
     try:
-        server.run()
+        print(f"sptweb: serving {scanner.root} at http://{shown_host}:{port}/{query}  (Ctrl+C to stop)", flush=True)
+        server.run()  # returns after SIGINT/SIGTERM, once waitress has stopped its threads
     except KeyboardInterrupt:
         pass
     finally:
@@ -51,4 +54,11 @@ def serve(app, sock: socket.socket, threads: int) -> None:
 
 
 def _interrupt(signum, frame) -> None:
+    """End every SSE stream first, so waitress's worker threads can finish at once.
+
+    Further signals are ignored: a second Ctrl+C must not interrupt the cleanup.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    scanner.feed.close()
     raise KeyboardInterrupt

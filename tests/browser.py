@@ -33,13 +33,22 @@ def live_server(app):
 
 @contextmanager
 def chromium_page(width: int = 1400, height: int = 900):
-    """A fresh headless Chromium page."""
+    """A fresh headless Chromium page; fails the test if the page broke its Content-Security-Policy
+    or threw a JavaScript error."""
     from playwright.sync_api import sync_playwright
 
+    problems: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
+            watch_for_problems(page, problems)
             yield page
         finally:
             browser.close()
+    assert not problems, problems
+
+
+def watch_for_problems(page, problems: list[str]) -> None:
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("console", lambda message: "Content Security Policy" in message.text and problems.append(message.text))

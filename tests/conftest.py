@@ -66,7 +66,7 @@ def make_run(runs_root: Path):
 @pytest.fixture
 def app(runs_root: Path, tmp_path: Path):
     app = create_app(
-        {"runs_dir": str(runs_root), "start_scanner": False, "index_cache_dir": str(tmp_path / "cache")}
+        {"runs_dir": str(runs_root), "start_scanner": False, "index_cache_dir": str(tmp_path / "cache"), "auth": False}
     )
     yield app
     scanner.stop()

@@ -46,7 +46,7 @@ def test_search_box_filters_and_updates_the_url(server, make_run, scan):
     with chromium_page() as page:
         page.goto(server + "/")
         page.fill("input[name=q]", "look")
-        page.wait_for_function("document.querySelectorAll('tr.run-row').length === 1")
+        page.wait_for_function("() => document.querySelectorAll('tr.run-row').length === 1")
         assert "q=look" in page.url
         assert page.locator("tr.run-row").first.get_attribute("data-run-id") == "alpha"
 
@@ -61,7 +61,7 @@ def test_run_page_badge_updates_live(server, make_run, scan):
         _wait_for_stream(page)
         make_run("p/r", status="completed")
         scan()
-        page.wait_for_function("document.querySelector('#run-status').innerText === 'completed'", timeout=10_000)
+        page.wait_for_function("() => document.querySelector('#run-status').innerText === 'completed'", timeout=10_000)
         shoot(page, "run-page")
 
 
@@ -87,7 +87,7 @@ def test_metrics_tab_draws_charts_and_smoothing_lives_in_the_url(server, make_ru
         assert "max 6.5" in stats  # the one-step spike is in the data the chart got
         page.locator("input[name=smooth]").fill("0.6")
         page.locator("input[name=smooth]").dispatch_event("change")
-        page.wait_for_function("location.search.includes('smooth=0.6')")
+        page.wait_for_function("() => location.search.includes('smooth=0.6')")
         page.wait_for_selector(".panel[data-key='train/loss'] .u-legend >> text=smoothed")
         shoot(page, "metrics-tab")
         page.reload()
@@ -105,7 +105,7 @@ def test_open_chart_extends_when_the_run_appends(server, make_run, runs_root, sc
             handle.write("2,0.123\n")
         scan()
         page.wait_for_function(
-            "document.querySelector(\".panel[data-key='loss'] .stats\").innerText.includes('last 0.123')", timeout=10_000
+            "() => document.querySelector(\".panel[data-key='loss'] .stats\").innerText.includes('last 0.123')", timeout=10_000
         )
         assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
 
@@ -165,7 +165,7 @@ def test_logs_tab_follows_new_lines_and_loads_earlier(server, make_run, runs_roo
         assert page.evaluate("(() => { const v = document.getElementById('log-view'); return v.scrollHeight - v.scrollTop - v.clientHeight < 40; })()")
         first_before = page.locator("#log-lines .line").first.inner_text()
         page.click("#log-earlier")
-        page.wait_for_function(f"document.querySelector('#log-lines .line').innerText !== {first_before!r}")
+        page.wait_for_function(f"() => document.querySelector('#log-lines .line').innerText !== {first_before!r}")
         assert page.locator("#log-lines .line").first.inner_text().startswith("early line 00000")
         assert page.locator("#log-earlier").count() == 0  # reached the start of the file
         page.click("#log-pause")
@@ -198,9 +198,9 @@ def test_media_tab_shows_images_and_plays_a_video(server, make_run, scan):
     scan()
     with chromium_page() as page:
         page.goto(server + "/run/media/r?tab=media")
-        page.wait_for_function("[...document.querySelectorAll('.media-item img')].every(img => img.complete && img.naturalWidth === 16)")
+        page.wait_for_function("() => [...document.querySelectorAll('.media-item img')].every(img => img.complete && img.naturalWidth === 16)")
         assert page.locator(".media-panel[data-tag='samples/recon'] img").count() == 2
-        page.wait_for_function("document.querySelector('.media-item video').readyState >= 1")
+        page.wait_for_function("() => document.querySelector('.media-item video').readyState >= 1")
         assert page.evaluate("document.querySelector('.media-item video').videoWidth") == 64
         page.keyboard.press("ArrowLeft")  # step back with the keyboard
         page.wait_for_selector("text=recon 10/1")
@@ -227,7 +227,7 @@ def test_notes_edited_in_one_tab_show_in_another(server, make_run, scan):
             writer.fill(".notes-form textarea", "diverges after warmup; try lr/2")
             writer.keyboard.press("Control+Enter")
             reader.wait_for_function(
-                "document.querySelector('.notes-form textarea').value.includes('try lr/2')", timeout=10_000
+                "() => document.querySelector('.notes-form textarea').value.includes('try lr/2')", timeout=10_000
             )
             writer.fill(".tag-add input", "promising")
             writer.keyboard.press("Enter")
@@ -235,3 +235,26 @@ def test_notes_edited_in_one_tab_show_in_another(server, make_run, scan):
             shoot(reader, "edited-run")
         finally:
             browser.close()
+
+
+def test_token_link_logs_in_once_and_edits_pass_the_csrf_check(runs_root, make_run):
+    from sptweb import create_app
+
+    make_run("t/r", notes="")
+    app = create_app({"runs_dir": str(runs_root), "start_scanner": False, "index_cache_dir": "", "token": "tok-123"})
+    scanner.scan_once()
+    try:
+        with live_server(app) as base, chromium_page() as page:
+            page.goto(base + "/")
+            assert "needs its access token" in page.content()
+            page.goto(base + "/?token=tok-123")
+            assert page.url == base + "/"  # the token left the address bar (and the history)
+            page.wait_for_selector("tr.run-row")
+            page.goto(base + "/run/t/r?tab=config")
+            page.fill(".notes-form textarea", "edited with the cookie")
+            with page.expect_response(lambda response: "/edit" in response.url) as saved:
+                page.keyboard.press("Control+Enter")
+            assert saved.value.status == 200
+        assert scanner.snapshot.get("t/r").notes == "edited with the cookie"
+    finally:
+        scanner.stop()

@@ -163,7 +163,7 @@ def test_edits_are_announced_to_other_tabs(client, live_run):
 
 def test_read_only_mode_hides_controls_and_refuses_edits(runs_root, make_run):
     make_run("p/r")
-    app = create_app({"runs_dir": str(runs_root), "start_scanner": False, "read_only": True, "index_cache_dir": ""})
+    app = create_app({"runs_dir": str(runs_root), "start_scanner": False, "read_only": True, "index_cache_dir": "", "auth": False})
     scanner.scan_once()
     client = app.test_client()
     assert client.patch("/api/meta?run=p/r", json={"notes": "x"}).status_code == 403

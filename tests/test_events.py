@@ -48,7 +48,7 @@ def test_run_stream_gets_only_its_own_events(client, make_run, runs_root, scan):
 
 
 def test_keepalive_comment_when_idle(runs_root, tmp_path):
-    app = create_app({"runs_dir": str(runs_root), "start_scanner": False, "sse_keepalive": 0.01, "index_cache_dir": ""})
+    app = create_app({"runs_dir": str(runs_root), "start_scanner": False, "sse_keepalive": 0.01, "index_cache_dir": "", "auth": False})
     response, chunks = open_stream(app.test_client())
     next(chunks)
     assert next(chunks) == b": keepalive\n\n"
@@ -57,7 +57,7 @@ def test_keepalive_comment_when_idle(runs_root, tmp_path):
 
 
 def test_stream_ends_at_its_lifetime(runs_root):
-    app = create_app({"runs_dir": str(runs_root), "start_scanner": False, "sse_lifetime": 0.0, "index_cache_dir": ""})
+    app = create_app({"runs_dir": str(runs_root), "start_scanner": False, "sse_lifetime": 0.0, "index_cache_dir": "", "auth": False})
     response, chunks = open_stream(app.test_client())
     next(chunks)
     with pytest.raises(StopIteration):
@@ -67,7 +67,7 @@ def test_stream_ends_at_its_lifetime(runs_root):
 
 
 def test_streams_beyond_the_cap_get_204(runs_root):
-    app = create_app({"runs_dir": str(runs_root), "start_scanner": False, "max_sse_streams": 1, "index_cache_dir": ""})
+    app = create_app({"runs_dir": str(runs_root), "start_scanner": False, "max_sse_streams": 1, "index_cache_dir": "", "auth": False})
     client = app.test_client()
     first, chunks = open_stream(client)
     next(chunks)

@@ -193,3 +193,12 @@ def test_log_fragments_after_before_and_search(client, sweep_run, scan):
     assert f'id="log-partial-{size}" hx-swap-oob="delete"' in after
     found = client.get("/logs/search?run=proj/4000001_7/run&stream=run:train.out&q=boom").text
     assert "1 matching line" in found and "at=" in found
+
+
+def test_logs_tab_default_stream_with_ranks_and_run_dir_logs(client, sweep_run, scan):
+    scan()
+    response = client.get("/run/proj/4000001_7/run?tab=logs")
+    assert response.status_code == 200
+    assert "hello from the run dir" in response.text and "rank0.out" in response.text  # ranks still one click away
+    log_only = client.get("/run/proj/4000001_7/run?tab=logs&stream=output:slurm-123.log")
+    assert log_only.status_code == 200 and "slurm says hi" in log_only.text

@@ -23,7 +23,7 @@ def meta():
     try:
         payload = json.loads(request.get_data(cache=False) or b"null")
         edit = edits.validate(payload)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         abort(400, description="the body is not valid JSON")
     except edits.EditError as exc:
         abort(exc.status, description=exc.message)

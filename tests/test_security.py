@@ -1,0 +1,159 @@
+"""Safe on a shared login node: token auth, Host allowlist, CSRF, headers, limits, shutdown."""
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+
+from sptweb import create_app
+from sptweb.scanner import scanner
+from sptweb.security import load_or_create_token
+
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture
+def secure_client(runs_root, make_run):
+    make_run("p/r")
+    app = create_app({"runs_dir": str(runs_root), "start_scanner": False, "index_cache_dir": "", "token": TOKEN, "port": 4242})
+    scanner.scan_once()
+    yield app.test_client()
+    scanner.stop()
+
+
+COOKIE = "sptweb_token_4242"
+
+
+def test_no_token_gets_a_401_page_that_says_how_to_get_in(secure_client):
+    response = secure_client.get("/")
+    assert response.status_code == 401
+    assert "?token=" in response.text and "Authorization: Bearer" in response.text
+
+
+def test_api_without_token_gets_json_401(secure_client):
+    response = secure_client.get("/api/runs")
+    assert response.status_code == 401 and "Bearer" in response.json["error"]
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("how", ["query", "cookie", "header"])
+def test_wrong_token_is_refused_everywhere(secure_client, how):
+    if how == "query":
+        response = secure_client.get("/api/runs?token=nope")
+    elif how == "cookie":
+        secure_client.set_cookie(COOKIE, "nope")
+        response = secure_client.get("/api/runs")
+    else:
+        response = secure_client.get("/api/runs", headers={"Authorization": "Bearer nope"})
+    assert response.status_code == 401
+
+
+def test_query_token_sets_a_strict_httponly_cookie_and_redirects_to_the_clean_url(secure_client):
+    response = secure_client.get(f"/?q=vit&token={TOKEN}")
+    assert response.status_code == 302 and response.headers["Location"] == "/?q=vit"
+    cookie = response.headers["Set-Cookie"]
+    assert f"{COOKIE}={TOKEN}" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert secure_client.get("/?q=vit").status_code == 200  # the cookie now lets the browser in
+
+
+def test_bearer_header_for_scripts(secure_client):
+    response = secure_client.get("/api/runs", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200 and response.json["total"] == 1
+
+
+def test_static_assets_need_no_token(secure_client):
+    assert secure_client.get("/static/app.css").status_code == 200
+
+
+def test_events_and_media_need_the_token(secure_client):
+    assert secure_client.get("/events").status_code == 401
+    assert secure_client.get("/media/file?run=p/r&path=media/x.png").status_code == 401
+
+
+def test_unknown_host_header_is_refused(secure_client):
+    response = secure_client.get("/api/runs", headers={"Host": "evil.example:4242", "Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 400 and "--allow-host evil.example" in response.json["error"]
+    for host in ("localhost:4242", "127.0.0.1:4242", "[::1]:4242"):
+        assert secure_client.get("/api/runs", headers={"Host": host, "Authorization": f"Bearer {TOKEN}"}).status_code == 200
+
+
+def test_allow_host_adds_names(runs_root):
+    app = create_app({"runs_dir": str(runs_root), "start_scanner": False, "index_cache_dir": "", "auth": False,
+                      "allowed_hosts": ("viewer.lab",)})
+    assert app.test_client().get("/", headers={"Host": "viewer.lab"}).status_code == 200
+    scanner.stop()
+
+
+def test_cross_site_edit_is_refused_even_with_the_cookie(secure_client):
+    secure_client.set_cookie(COOKIE, TOKEN)
+    evil = secure_client.post("/edit?run=p/r", data={"notes": "pwned"}, headers={"Origin": "http://evil.example"})
+    assert evil.status_code == 403 and scanner.snapshot.get("p/r").notes == ""
+    no_origin = secure_client.patch("/api/meta?run=p/r", json={"notes": "pwned"})
+    assert no_origin.status_code == 403
+    same = secure_client.post("/edit?run=p/r", data={"notes": "mine"}, headers={"Origin": "http://localhost"})
+    assert same.status_code == 200 and scanner.snapshot.get("p/r").notes == "mine"
+    referer = secure_client.patch("/api/meta?run=p/r", json={"notes": "via referer"}, headers={"Referer": "http://localhost/run/p/r"})
+    assert referer.status_code == 200
+
+
+def test_scripts_with_a_bearer_token_need_no_origin(secure_client):
+    response = secure_client.patch("/api/meta?run=p/r", json={"notes": "from a script"}, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200
+
+
+def test_security_headers_on_every_response(secure_client):
+    for response in (secure_client.get("/"), secure_client.get("/static/app.css"), secure_client.get(f"/api/runs?token={TOKEN}")):
+        csp = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_limits_are_clear_errors(secure_client):
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    assert secure_client.get("/api/runs?q=" + "x" * 40_000, headers=auth).status_code == 400
+    big = secure_client.patch("/api/meta?run=p/r", data=b"x" * (2 << 20), headers=auth, content_type="application/json")
+    assert big.status_code == 413
+
+
+def test_token_file_is_private_and_stable(tmp_path):
+    path = tmp_path / "cfg" / "sptweb" / "token"
+    first = load_or_create_token(str(path))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and len(first) >= 24
+    assert load_or_create_token(str(path)) == first
+
+
+def test_serve_prints_the_token_url_and_stops_cleanly_on_sigterm(tmp_path, runs_root):
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "SPTWEB_INDEX_CACHE_DIR": ""}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sptweb", "serve", str(runs_root), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        line = process.stdout.readline()
+        token = (tmp_path / "config" / "sptweb" / "token").read_text().strip()
+        assert f"/?token={token}" in line
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+        assert time.monotonic() - started < 5
+    finally:
+        process.kill()
+
+
+def test_no_auth_warns(tmp_path, runs_root):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sptweb", "serve", str(runs_root), "--port", "0", "--no-auth"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "SPTWEB_INDEX_CACHE_DIR": ""},
+    )
+    try:
+        assert "?token=" not in process.stdout.readline()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=15) == 0
+        assert "WARNING: --no-auth" in process.stderr.read()
+    finally:
+        process.kill()
