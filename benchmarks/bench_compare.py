@@ -10,11 +10,11 @@ import argparse
 import json
 import os
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
+from common import timed
 from sptweb import create_app
 from sptweb.scanner import scanner
 
@@ -37,12 +37,6 @@ def build(root: Path, runs: int, points: int) -> None:
         body = "\n".join(f"{step},{value:.5g}" for step, value in zip(steps.tolist(), loss.tolist()))
         (run_dir / "metrics.csv").write_text("step,train/loss\n" + body + "\n")
     marker.touch()
-
-
-def timed(action):
-    start = time.perf_counter()
-    result = action()
-    return time.perf_counter() - start, result
 
 
 def main() -> None:

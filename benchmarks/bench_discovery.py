@@ -10,20 +10,13 @@ import builtins
 import os
 import sys
 import tempfile
-import time
-from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from runtree import build_tree, count_calls, default_root  # noqa: E402
+from common import count_calls, timed  # noqa: E402
+from runtree import build_tree, default_root  # noqa: E402
 
 from sptweb import create_app  # noqa: E402
 from sptweb.scanner import Scanner, scanner  # noqa: E402
-
-
-def timed(action):
-    start = time.perf_counter()
-    result = action()
-    return time.perf_counter() - start, result
 
 
 def main() -> None:

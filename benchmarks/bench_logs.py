@@ -10,9 +10,9 @@ import argparse
 import json
 import os
 import tempfile
-import time
 from pathlib import Path
 
+from common import timed
 from sptweb import create_app
 from sptweb.scanner import scanner
 
@@ -30,12 +30,6 @@ def build(root: Path, size: int) -> Path:
             for _ in range(size // len(block) + 1):
                 handle.write(block)
     return log
-
-
-def timed(action):
-    start = time.perf_counter()
-    result = action()
-    return time.perf_counter() - start, result
 
 
 def main() -> None:

@@ -11,27 +11,17 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
 from bigcsv import TRAIN_KEYS, VAL_KEYS, write_big_csv  # noqa: E402
+from common import best_of, timed  # noqa: E402
 
 from sptweb import create_app  # noqa: E402
 from sptweb.metrics.store import RunMetrics  # noqa: E402
 from sptweb.scanner import scanner  # noqa: E402
 
 CHART = "/api/metrics?run=big&keys=train/loss&points=800"
-
-
-def timed(action):
-    start = time.perf_counter()
-    result = action()
-    return time.perf_counter() - start, result
-
-
-def best_of(count, action) -> float:
-    return min(timed(action)[0] for _ in range(count))
 
 
 def main() -> None:

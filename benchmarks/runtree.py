@@ -47,18 +47,5 @@ def build_tree(root: Path, runs: int, seed: int = 0) -> Path:
     return root
 
 
-def count_calls(module, name: str):
-    """Wrap module.name to count calls; returns (counter list, restore function)."""
-    real = getattr(module, name)
-    calls = [0]
-
-    def counted(*args, **kwargs):
-        calls[0] += 1
-        return real(*args, **kwargs)
-
-    setattr(module, name, counted)
-    return calls, lambda: setattr(module, name, real)
-
-
 def default_root(runs: int) -> Path:
     return Path(os.environ.get("SPTWEB_BENCH_DIR", "/tmp/sptweb-bench")) / f"tree-{runs}"

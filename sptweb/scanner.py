@@ -191,7 +191,7 @@ class Scanner:
             meta, error = _read_sidecar(seen.path, meta)
         overlay, overlay_error = (previous.overlay, previous.overlay_error) if previous else (EMPTY, None)
         if previous is None or files.overlay != previous.files.overlay:
-            overlay, overlay_error = self._read_overlay(seen.path)
+            overlay, overlay_error = self._read_overlay(seen.path) if files.overlay else (EMPTY, None)
         unchanged_text = previous is not None and previous.meta is meta and previous.overlay is overlay
         record = RunRecord(
             run_id=run_id,

@@ -5,7 +5,6 @@ import threading
 
 import pytest
 
-from conftest import write_sidecar
 from sptweb import create_app
 from sptweb.overlay import OVERLAY_FILE
 from sptweb.scanner import scanner

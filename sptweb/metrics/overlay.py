@@ -60,7 +60,7 @@ def overlay(x: np.ndarray, y: np.ndarray, grid: Grid) -> tuple[np.ndarray, np.nd
     bucket = np.minimum(((x - grid.lo) / grid.width).astype(np.int64), grid.buckets - 1)
     finite = np.isfinite(y)
     gaps[bucket[~finite] * SLOTS_PER_BUCKET + 1] = True
-    x_f, y_f, bucket_f = x[finite], y[finite].astype(np.float64), bucket[finite]
+    y_f, bucket_f = y[finite].astype(np.float64), bucket[finite]
     if len(y_f) == 0:
         return values, gaps
     starts = np.flatnonzero(np.diff(bucket_f, prepend=-1))
