@@ -42,6 +42,11 @@ IDLE_PER_SCAN_SECOND = 4.0
 # Directories per thread-pool task: big enough to amortise the task overhead
 # on local disk, small enough to spread NFS round trips over the threads.
 VISIT_BATCH = 64
+# Threads only pay off when each directory visit waits on the network: on a
+# local disk a visit costs ~20 µs of CPU and threads just fight over the GIL
+# (10,000 runs: 1.0 s walking inline, 2.6 s with 16 threads on 2 cores).
+# Levels go through the pool once a visit is measured to take longer than this.
+SLOW_VISIT_S = 150e-6
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +87,7 @@ class Scanner:
         self.media = MediaStore()
         self.overlays = OverlayStore()
         self._polls = 1  # the full sweep falls on later polls, not the first walk after a restart
+        self._visit_cost = 0.0  # measured seconds per directory visit; decides inline vs pool
         self._last_published: dict[str, RunRecord] = {}
         self._index_dirty = False
         self._index_saved_at = 0.0
@@ -156,8 +162,7 @@ class Scanner:
 
         while frontier:
             next_frontier: list[str] = []
-            batches = [frontier[start : start + VISIT_BATCH] for start in range(0, len(frontier), VISIT_BATCH)]
-            for seen, record in (result for batch in self._pool.map(visit_batch, batches) for result in batch):
+            for seen, record in self._visit_level(frontier, visit_batch):
                 if seen is None:
                     continue
                 seen_dirs.add(seen.path)
@@ -170,6 +175,21 @@ class Scanner:
                 self._show_progress(found, dirs_done, dirs_done + len(frontier))
         self._listings.forget_missing(seen_dirs)
         return found
+
+    def _visit_level(self, frontier: list[str], visit_batch) -> list:
+        """Visit one level of directories: inline on a fast disk, on the pool on a slow one."""
+        started = time.perf_counter()
+        if len(frontier) < VISIT_BATCH:  # a small level costs little either way, and says little about the disk
+            return visit_batch(frontier)
+        if self._visit_cost < SLOW_VISIT_S:
+            results = visit_batch(frontier)
+            self._visit_cost = (time.perf_counter() - started) / len(frontier)
+            return results
+        batches = [frontier[start : start + VISIT_BATCH] for start in range(0, len(frontier), VISIT_BATCH)]
+        results = [result for batch in self._pool.map(visit_batch, batches) for result in batch]
+        workers = min(len(batches), self.config.scan_threads)
+        self._visit_cost = (time.perf_counter() - started) * workers / len(frontier)
+        return results
 
     def _run_id(self, path: str) -> str:
         """The path relative to the root; a root that is itself a run is named by its folder."""

@@ -167,3 +167,14 @@ def test_persisted_index_shows_runs_before_the_first_walk(make_run, runs_root, t
     assert restarted.scan_once() is not None  # the first walk verifies and marks ready
     assert restarted.snapshot.phase == "ready"
     restarted.stop()
+
+
+def test_slow_filesystem_walk_on_the_pool_finds_the_same_runs(make_run, scan):
+    for index in range(150):
+        make_run(f"many/{index:03d}/run")
+    scan()
+    inline = ids()
+    scanner.configure(scanner.config)
+    scanner._visit_cost = 1.0  # as measured on a slow NFS mount: levels go through the thread pool
+    scan()
+    assert ids() == inline and len(inline) == 150
