@@ -14,8 +14,25 @@ import tempfile
 
 log = logging.getLogger(__name__)
 
-# Bump when RunRecord, SidecarMeta or Listing change shape: old files are ignored.
+# Bump when the meaning of a field changes; a change of shape (fields added,
+# removed, renamed) is caught by SHAPE below without anyone remembering to bump.
 FORMAT_VERSION = 1
+
+
+def _shape() -> str:
+    """A fingerprint of every dataclass the index pickles: old files with another shape are ignored."""
+    from dataclasses import fields
+
+    from .overlay import Overlay
+    from .records import RunFiles, RunRecord
+    from .sidecar import SidecarMeta
+    from .walker import Listing
+
+    names = [f"{cls.__name__}:{','.join(field.name for field in fields(cls))}" for cls in (RunRecord, RunFiles, SidecarMeta, Overlay, Listing)]
+    return hashlib.sha256(";".join(names).encode()).hexdigest()[:16]
+
+
+SHAPE = _shape()
 
 
 def index_path(root: str, cache_dir: str | None) -> str | None:
@@ -37,7 +54,7 @@ def load(path: str | None, root: str):
         with open(path, "rb") as handle:
             # Safe to unpickle: the file sits in the user's own 0700 cache directory.
             saved = pickle.load(handle)
-        if saved.get("format") != FORMAT_VERSION or saved.get("root") != root:
+        if saved.get("format") != FORMAT_VERSION or saved.get("shape") != SHAPE or saved.get("root") != root:
             return None
         return saved["listings"], saved["runs"]
     except FileNotFoundError:
@@ -51,7 +68,7 @@ def save(path: str | None, root: str, listings: dict, runs: dict) -> None:
     """Atomically replace the index file; failures are logged, never raised."""
     if path is None:
         return
-    payload = {"format": FORMAT_VERSION, "root": root, "listings": listings, "runs": runs}
+    payload = {"format": FORMAT_VERSION, "shape": SHAPE, "root": root, "listings": listings, "runs": runs}
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".index-", suffix=".tmp")

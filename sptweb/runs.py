@@ -27,13 +27,24 @@ def index():
     query = table.TableQuery.from_args(request.args)
     snapshot = scanner.snapshot
     page = table.select(snapshot.runs, query, config().page_size)
-    context = {"query": query, "page": page, "snapshot": snapshot, "now": time.time(), "max_compare": MAX_COMPARE_RUNS}
+    context = {
+        "query": query,
+        "page": page,
+        "snapshot": snapshot,
+        "now": time.time(),
+        "max_compare": MAX_COMPARE_RUNS,
+        "group_filter_args": table.group_filter_args,
+    }
     if wants_fragment():
         return _vary(render_template("_runs_table.html", oob=True, **context))
     runs = snapshot.runs
     return _vary(
         render_template(
-            "runs.html", columns=table.available_columns(runs), all_tags=table.all_tags(runs), **context
+            "runs.html",
+            columns=table.available_columns(runs),
+            all_tags=table.all_tags(runs),
+            group_choices=table.group_choices(runs),
+            **context,
         )
     )
 

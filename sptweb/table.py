@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from . import filters as filter_expr
 from .records import KNOWN_STATUSES, RunRecord, column_value
@@ -34,6 +34,7 @@ class TableQuery:
     cols: tuple[str, ...] | None = None  # None: choose sensible defaults
     page: int = 1
     archived: bool = False
+    group: str = ""  # a column (or "sweep"): rows grouped under a header with counts and means
 
     @classmethod
     def from_args(cls, args) -> "TableQuery":
@@ -48,6 +49,7 @@ class TableQuery:
             cols=cols,
             page=_positive_int(args.get("page"), 1),
             archived=args.get("archived", "") in {"1", "true", "yes", "on"},
+            group=args.get("group", "").strip(),
         )
 
     def to_args(self, **changes) -> dict:
@@ -62,6 +64,7 @@ class TableQuery:
             "cols": None if state.cols is None else ",".join(state.cols),
             "page": "" if state.page == 1 else state.page,
             "archived": "1" if state.archived else "",
+            "group": state.group,
         }
         # An empty `cols` is meaningful (the user hid every extra column), so it stays.
         return {key: value for key, value in args.items() if value is not None and (value != "" or key == "cols")}
@@ -84,6 +87,21 @@ class TablePage:
     columns: tuple[str, ...]
     status_counts: dict[str, int]  # over runs matching everything but the status filter
     filter_error: str | None
+    groups: dict = field(default_factory=dict)  # group key -> GroupSummary, over every matching run
+    group: str = ""
+
+    def group_of(self, run: RunRecord) -> "GroupSummary | None":
+        return self.groups.get(group_key(group_value(run, self.group))) if self.group else None
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """A table group's header: how many runs, and the mean of each shown numeric column."""
+
+    label: str
+    count: int
+    means: dict[str, float]
+    value: object = None  # the raw group value (None: runs without one)
 
 
 def select(runs: dict[str, RunRecord], query: TableQuery, page_size: int, now: float | None = None) -> TablePage:
@@ -97,10 +115,14 @@ def select(runs: dict[str, RunRecord], query: TableQuery, page_size: int, now: f
     status_counts = Counter(run.status_group for run in ordered)
     if query.status:
         ordered = [run for run in ordered if query.status in (run.status, run.status_group)]
+    columns = query.cols if query.cols is not None else default_columns(runs)
+    groups = {}
+    if query.group:  # stable: runs keep the requested order inside their group
+        ordered = sorted(ordered, key=lambda run: _group_order(group_value(run, query.group)))
+        groups = summarize_groups(ordered, query.group, columns)
     pages = max(1, math.ceil(len(ordered) / page_size))
     page = min(query.page, pages)
     start = (page - 1) * page_size
-    columns = query.cols if query.cols is not None else default_columns(runs)
     return TablePage(
         rows=ordered[start : start + page_size],
         total=len(ordered),
@@ -109,7 +131,47 @@ def select(runs: dict[str, RunRecord], query: TableQuery, page_size: int, now: f
         columns=columns,
         status_counts={status: status_counts.get(status, 0) for status in (*KNOWN_STATUSES, "other")},
         filter_error=filter_error,
+        groups=groups,
+        group=query.group,
     )
+
+
+def group_value(run: RunRecord, group: str):
+    """What a run is grouped by: a column's value, or its sweep id for `group=sweep`."""
+    if group == "sweep":
+        return next((tag.split(":", 1)[1] for tag in run.tags if tag.startswith("sweep:")), None)
+    return column_value(run, group)
+
+
+def group_key(value):
+    """A hashable key for a group value (missing values form one group)."""
+    return None if not _present(value) else _sort_key(value)
+
+
+def _group_order(value):
+    return (1, (0, 0.0, "")) if not _present(value) else (0, _sort_key(value))
+
+
+def summarize_groups(runs: list[RunRecord], group: str, columns: tuple[str, ...]) -> dict:
+    """Per group: a label, the run count and the mean of each numeric column (over every matching run)."""
+    members: dict = {}
+    for run in runs:
+        members.setdefault(group_key(group_value(run, group)), []).append(run)
+    summaries = {}
+    for key, group_runs in members.items():
+        value = group_value(group_runs[0], group)
+        means = {}
+        for column in columns:
+            numbers = [v for v in (column_value(run, column) for run in group_runs) if _is_number(v)]
+            if numbers:
+                means[column] = sum(numbers) / len(numbers)
+        label = "—" if key is None else str(value)
+        summaries[key] = GroupSummary(label, len(group_runs), means, None if key is None else value)
+    return summaries
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _matches(run: RunRecord, query: TableQuery) -> bool:
@@ -209,3 +271,19 @@ def _positive_int(raw: str | None, default: int) -> int:
         return max(1, int(raw))
     except (TypeError, ValueError):
         return default
+
+
+def group_choices(runs: dict[str, RunRecord]) -> list[str]:
+    """What the table can group by: the sweep, the status, or any hparam."""
+    return ["sweep", "status", *(column for column in available_columns(runs) if column.startswith("hp."))]
+
+
+def group_filter_args(query: TableQuery, summary: GroupSummary) -> dict | None:
+    """Table query args selecting exactly one group's runs (for its "compare" link)."""
+    if summary.value is None:
+        return None
+    if query.group == "sweep":
+        return {**query.to_args(page=1, cols=None, sort=DEFAULT_SORT, group=""), "tag": f"sweep:{summary.value}"}
+    clause = f"{query.group}={summary.value}"
+    combined = f"{query.filter}; {clause}" if query.filter else clause
+    return query.to_args(filter=combined, page=1, cols=None, sort=DEFAULT_SORT, group="")

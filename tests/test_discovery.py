@@ -178,3 +178,20 @@ def test_slow_filesystem_walk_on_the_pool_finds_the_same_runs(make_run, scan):
     scanner._visit_cost = 1.0  # as measured on a slow NFS mount: levels go through the thread pool
     scan()
     assert ids() == inline and len(inline) == 150
+
+
+def test_an_index_saved_by_another_version_is_ignored(make_run, scan, tmp_path):
+    import pickle
+
+    import sptweb.index_store as index_store
+
+    make_run("x/one")
+    scan()
+    scanner.save_index()
+    path = scanner._index_path
+    with open(path, "rb") as handle:
+        saved = pickle.load(handle)
+    saved["shape"] = "from-an-older-sptweb"
+    with open(path, "wb") as handle:
+        pickle.dump(saved, handle)
+    assert index_store.load(path, scanner.root) is None

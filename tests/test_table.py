@@ -121,3 +121,25 @@ def test_broken_sidecar_row_shows_its_error(client, make_run, scan):
 def test_scan_progress_shows_during_first_walk(client, app):
     html = client.get("/").text  # the app's scanner has not walked yet
     assert "Scanning" in html and "<progress" in html
+
+
+def test_group_rows_by_sweep_with_counts_and_means(client, make_run, scan):
+    make_run("a", tags=["sweep:1"], summary={"acc": 0.5}, created_at=10)
+    make_run("b", tags=["sweep:1"], summary={"acc": 0.7}, created_at=20)
+    make_run("c", tags=["sweep:2"], summary={"acc": 0.9}, created_at=30)
+    make_run("d", summary={"acc": 0.1}, created_at=40)
+    scan()
+    html = client.get("/?group=sweep&cols=sum.acc").text
+    assert row_ids(html) == ["b", "a", "c", "d"]  # grouped, newest first inside each group, no-sweep last
+    headers = re.findall(r'<tr class="group-row">(.*?)</tr>', html, re.S)
+    assert len(headers) == 3
+    assert "= 1" in headers[0] and "2 runs" in headers[0] and "μ 0.6" in headers[0]
+    assert 'href="/compare?tag=sweep:1"' in headers[0]
+
+
+def test_group_by_hparam_links_to_a_compare_of_the_group(client, sweep):
+    html = client.get("/?group=hp.seed").text
+    assert "hp.seed</b> = 1" in html and "2 runs" in html
+    assert "/compare?filter=hp.seed%3D1" in html
+    compared = client.get("/compare?filter=hp.seed%3D1").text
+    assert "Comparing 2 runs" in compared
