@@ -19,11 +19,10 @@ from .config import Config
 from .logs import LogStore
 from .media import MediaStore
 from .metrics import MetricsStore
-from .overlay import EMPTY, OVERLAY_FILE, OverlayError
 from .overlay_store import OverlayStore
-from .records import FINISHED_STATUSES, FileSig, RunFiles, RunRecord, build_search_text, is_stale
-from .sidecar import SidecarError, SidecarMeta, parse_sidecar
-from .walker import SIDECAR, ListingCache, Visit
+from .records import RunRecord
+from .runcheck import check_run, same_for_table
+from .walker import ListingCache, Visit
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +30,6 @@ log = logging.getLogger(__name__)
 # mtime did not change, catching in-place rewrites that a rename-based writer
 # never does but a hand edit might.
 FULL_SWEEP_EVERY = 60
-# A sidecar that failed to parse and was written this recently is probably
-# mid-write: read it again next poll even if its stat has not changed.
-RECENT_WRITE_S = 10.0
 # The persisted index is rewritten at most this often while runs change.
 INDEX_SAVE_EVERY_S = 30.0
 # Polling never takes more than about 1/(1+this) of the time: a 0.5 s scan of
@@ -155,7 +151,8 @@ class Scanner:
             if seen is None or not seen.listing.has_sidecar:
                 return seen, None
             run_id = self._run_id(path)
-            return seen, self._check_run(run_id, seen, known.get(run_id), full_sweep, now)
+            previous = known.get(run_id)
+            return seen, check_run(run_id, seen, previous, full_sweep, now, self.config.stale_after, self.overlays)
 
         def visit_batch(paths: list[str]) -> list[tuple[Visit | None, RunRecord | None]]:
             return [visit(path) for path in paths]
@@ -197,41 +194,6 @@ class Scanner:
             return os.path.basename(self.root) or "run"
         return path[len(self.root) + 1 :]
 
-    def _check_run(
-        self, run_id: str, seen: Visit, previous: RunRecord | None, full_sweep: bool, now: float
-    ) -> RunRecord | None:
-        """The run's record for this poll: `previous` itself when nothing changed."""
-        if previous is not None and _settled(previous, seen, full_sweep):
-            return previous  # a finished run in an unchanged directory: no more syscalls
-        files = _stat_run_files(seen.path)
-        if files.sidecar is None:
-            return None  # deleted between listing and now
-        meta, error = (previous.meta, previous.error) if previous else (SidecarMeta(), None)
-        if previous is None or files.sidecar != previous.files.sidecar or _retry_read(previous, files, now):
-            meta, error = _read_sidecar(seen.path, meta)
-        overlay, overlay_error = (previous.overlay, previous.overlay_error) if previous else (EMPTY, None)
-        if previous is None or files.overlay != previous.files.overlay:
-            overlay, overlay_error = self._read_overlay(seen.path) if files.overlay else (EMPTY, None)
-        unchanged_text = previous is not None and previous.meta is meta and previous.overlay is overlay
-        record = RunRecord(
-            run_id=run_id,
-            path=seen.path,
-            meta=meta,
-            files=files,
-            error=error,
-            stale=is_stale(meta.status, files.heartbeat_mtime, now, self.config.stale_after),
-            overlay=overlay,
-            overlay_error=overlay_error,
-            search_text=previous.search_text if unchanged_text else build_search_text(run_id, meta, overlay),
-        )
-        return previous if record == previous else record
-
-    def _read_overlay(self, path: str):
-        try:
-            return self.overlays.read(path), None
-        except OverlayError as exc:
-            return EMPTY, f"{exc}; edits are disabled until {OVERLAY_FILE} is fixed or removed"
-
     # -- edits -----------------------------------------------------------------
 
     def edit(self, run: RunRecord, edit: dict) -> RunRecord:
@@ -252,7 +214,7 @@ class Scanner:
         added = found.keys() - before.keys()
         removed = before.keys() - found.keys()
         differing = [run_id for run_id in found.keys() & before.keys() if found[run_id] is not before[run_id]]
-        changed = {run_id for run_id in differing if not _same_for_table(found[run_id], before[run_id])}
+        changed = {run_id for run_id in differing if not same_for_table(found[run_id], before[run_id])}
         touched = set(differing) - changed
         change = None
         if added or removed or differing or self.snapshot.phase != "ready":
@@ -285,55 +247,6 @@ class Scanner:
         self._index_saved_at = time.time()
         self._index_dirty = False
         index_store.save(self._index_path, self.root, self._listings.export(), self.snapshot.runs)
-
-
-def _settled(previous: RunRecord, seen: Visit, full_sweep: bool) -> bool:
-    """Can this poll trust the previous record without stat-ing the run's files?"""
-    return (
-        not seen.relisted
-        and not full_sweep
-        and previous.error is None
-        and previous.meta.status in FINISHED_STATUSES
-    )
-
-
-def _same_for_table(new: RunRecord, old: RunRecord) -> bool:
-    """Only the files' stats differ: a metrics append or a heartbeat, not a visible change."""
-    return (new.meta, new.error, new.stale, new.overlay) == (old.meta, old.error, old.stale, old.overlay)
-
-
-def _stat_run_files(path: str) -> RunFiles:
-    return RunFiles(
-        sidecar=_sig(os.path.join(path, SIDECAR)),
-        metrics=_sig(os.path.join(path, "metrics.csv")),
-        media=_sig(os.path.join(path, "media.jsonl")),
-        heartbeat=_sig(os.path.join(path, "heartbeat")),
-        overlay=_sig(os.path.join(path, OVERLAY_FILE)),
-    )
-
-
-def _sig(path: str) -> FileSig:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
-
-
-def _retry_read(previous: RunRecord, files: RunFiles, now: float) -> bool:
-    """Re-read a broken sidecar while it looks mid-write, even if its stat is unchanged."""
-    return previous.error is not None and files.sidecar is not None and now - files.sidecar[1] / 1e9 < RECENT_WRITE_S
-
-
-def _read_sidecar(path: str, last_good: SidecarMeta) -> tuple[SidecarMeta, str | None]:
-    """The new metadata, or the last good one plus the reason the new bytes failed."""
-    try:
-        with open(os.path.join(path, SIDECAR), "rb") as handle:
-            return parse_sidecar(handle.read()), None
-    except SidecarError as exc:
-        return last_good, str(exc)
-    except OSError as exc:
-        return last_good, f"sidecar unreadable: {exc.strerror or exc}"
 
 
 scanner = Scanner()

@@ -2,7 +2,7 @@
 import os
 
 from conftest import write_sidecar
-import sptweb.scanner as scanner_module
+import sptweb.runcheck as runcheck
 from sptweb.scanner import scanner
 from sptweb.scanner import Scanner
 
@@ -97,14 +97,14 @@ def test_every_broken_sidecar_still_lists_every_other_run(make_run, scan):
 def test_sidecar_deleted_between_listing_and_reading_drops_only_that_run(make_run, runs_root, monkeypatch, scan):
     make_run("a")
     make_run("b")
-    real_stat = scanner_module._stat_run_files
+    real_stat = runcheck._stat_run_files
 
     def stat_after_delete(path):
         if path.endswith("/a"):
             (runs_root / "a" / "sidecar.json").unlink(missing_ok=True)
         return real_stat(path)
 
-    monkeypatch.setattr(scanner_module, "_stat_run_files", stat_after_delete)
+    monkeypatch.setattr(runcheck, "_stat_run_files", stat_after_delete)
     scan()
     assert ids() == ["b"]
 
@@ -126,9 +126,9 @@ def test_steady_poll_reads_no_sidecar_of_unchanged_runs(make_run, monkeypatch, s
     make_run("live", status="running", ended_at=None, heartbeat_age=1)
     scan()
     reads, stats = [], []
-    real_read, real_stat = scanner_module._read_sidecar, scanner_module._stat_run_files
-    monkeypatch.setattr(scanner_module, "_read_sidecar", lambda *a: reads.append(a) or real_read(*a))
-    monkeypatch.setattr(scanner_module, "_stat_run_files", lambda path: stats.append(path) or real_stat(path))
+    real_read, real_stat = runcheck._read_sidecar, runcheck._stat_run_files
+    monkeypatch.setattr(runcheck, "_read_sidecar", lambda *a: reads.append(a) or real_read(*a))
+    monkeypatch.setattr(runcheck, "_stat_run_files", lambda path: stats.append(path) or real_stat(path))
     assert scan() is None
     assert reads == []
     assert [os.path.basename(path) for path in stats] == ["live"]  # finished runs: only their folder's stat
