@@ -106,11 +106,11 @@ def _page_args(context: dict) -> dict:
 
 
 def _metrics_context(run) -> dict:
-    """What the metrics tab renders: metric groups, chart options from the URL."""
-    metrics = scanner.metrics.get(run.path, growing=run.meta.status == "running")
+    """What the metrics tab renders: metric groups from the header (rows parse when charts ask), options from the URL."""
+    header = scanner.metrics.header(run.path)
     return {
-        "metric_groups": group_keys(metrics.keys),
-        "has_epoch": metrics.has_epoch,
+        "metric_groups": group_keys(sorted(header.metric_columns) if header else []),
+        "has_epoch": header is not None and header.epoch_col is not None,
         "chart": ChartState.from_args(request.args),
     }
 

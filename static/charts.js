@@ -205,6 +205,11 @@
     var holder = panel.querySelector(".chart");
     if (page.charts[key]) page.charts[key].plot.destroy();
     holder.innerHTML = "";
+    if (!series.raw_count) {
+      delete page.charts[key];
+      holder.innerHTML = '<p class="muted loading">no points logged yet</p>';
+      return;
+    }
     var smoothing = Boolean(series.smooth);
     var plotSeries = [
       { label: opts.x },
@@ -428,6 +433,7 @@
     var opts = options();
     if (opts.xmax !== null) return; // a zoomed window is a fixed picture
     if (page.compare) { visiblePanels().forEach(function (panel) { fetchCompare(panel); }); return; }
+    loadVisible(); // panels with no points yet get another try
     var keys = Object.keys(page.charts);
     if (!keys.length) return;
     var after = Math.min.apply(null, keys.map(function (key) { return lastX(page.charts[key].series); }));

@@ -116,3 +116,11 @@ def test_epoch_axis_without_epoch_column_is_400(client, make_run, scan):
     scan()
     response = get(client, "run=noepoch&x=epoch")
     assert response.status_code == 400 and "no epoch" in response.json["error"]
+
+
+def test_a_metric_named_in_the_header_but_never_logged_is_an_empty_series(client, make_run, scan):
+    make_run("sparse", metrics="step,loss,never\n0,1,\n1,0.5,\n")
+    scan()
+    assert 'data-key="never"' in client.get("/run/sparse").text
+    body = client.get("/api/metrics?run=sparse&keys=never").json
+    assert body["series"]["never"]["x"] == [] and body["series"]["never"]["raw_count"] == 0

@@ -112,7 +112,8 @@ class RunMetrics:
 
     @property
     def keys(self) -> list[str]:
-        return sorted(self.series)
+        """Every metric the header names (one logged nowhere yet is an empty series)."""
+        return sorted(self.header.metric_columns) if self.header is not None else []
 
     @property
     def has_epoch(self) -> bool:
@@ -120,12 +121,14 @@ class RunMetrics:
 
     def raw(self, key: str, x_mode: str, start: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """(x, y) of the key's points from the `start`-th on, in file order; x is NaN where a row has none."""
+        if key not in self.series:
+            return np.empty(0), np.empty(0, dtype=np.float32)
         rows, ys = self.series[key]
         x_column = self.step_x if x_mode == "step" else self.epoch_x
         return x_column.view()[rows.view()[start:]], ys.view()[start:]
 
     def point_count(self, key: str) -> int:
-        return len(self.series[key][1])
+        return len(self.series[key][1]) if key in self.series else 0
 
     @property
     def nbytes(self) -> int:
@@ -171,18 +174,22 @@ class MetricsStore:
         """`get` for many runs at once: pyarrow parses without the GIL, so files load in parallel."""
         return list(self._pool.map(lambda request: self.get(*request), requests))
 
-    def keys(self, run_dir: str) -> list[str]:
-        """Metric names without parsing rows: the parsed run's, else its header line's."""
+    def header(self, run_dir: str) -> Header | None:
+        """The metrics.csv header without parsing rows (a page can list panels before any chart loads)."""
         with self._lock:
             metrics = self._runs.get(run_dir)
         if metrics is not None and metrics.header is not None:
-            return metrics.keys
+            return metrics.header
         try:
             with open(os.path.join(run_dir, METRICS_FILE), "rb") as handle:
                 line = handle.readline(HEADER_LIMIT)
         except OSError:
-            return []
-        return sorted(parse_header(line).metric_columns) if line.endswith(b"\n") else []
+            return None
+        return parse_header(line) if line.endswith(b"\n") else None
+
+    def keys(self, run_dir: str) -> list[str]:
+        header = self.header(run_dir)
+        return sorted(header.metric_columns) if header else []
 
     def _evict(self, keep: str, size: int) -> None:
         with self._lock:
