@@ -28,6 +28,9 @@ class GrowableArray:
             self.extend(values)
 
     def extend(self, values: np.ndarray) -> None:
+        if self._size == 0 and not self._headroom and _adoptable(values, self._buffer.dtype):
+            self._buffer, self._size = values, len(values)  # a finished run's first fill: no copy
+            return
         needed = self._size + len(values)
         if needed > len(self._buffer):
             if self._size == 0:
@@ -51,3 +54,8 @@ class GrowableArray:
     @property
     def nbytes(self) -> int:
         return self._buffer.nbytes
+
+
+def _adoptable(values: np.ndarray, dtype) -> bool:
+    """A fresh array the caller hands over: right dtype, contiguous, owning its memory."""
+    return isinstance(values, np.ndarray) and values.dtype == dtype and values.flags.c_contiguous and values.flags.owndata and values.flags.writeable
