@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import struct
 import time
 import zlib
-from pathlib import Path
 
 import pytest
 
