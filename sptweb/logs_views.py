@@ -4,6 +4,8 @@ The tab itself is rendered by the run page; `logs_tab_context` builds what it ne
 """
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, render_template, request, stream_template, url_for
 
 from .log_lookup import chunk_or_404, requested_int, stream_or_404
@@ -82,7 +84,7 @@ def search():
         return ""
     try:
         pattern = compile_query(query, regex=request.args.get("regex") == "1")
-    except Exception as exc:  # re.error: tell the user, do not fail the page
+    except re.error as exc:  # tell the user; the page stays as it was
         return render_template("_log_search.html", error=f"bad regular expression: {exc}", matches=[], query=query)
     jump = url_for("runs.run_page", run_id=run.run_id, tab="logs", stream=stream.id)
     matches = ((match, render_line(match.text)) for match in scanner.logs.search(stream, pattern))

@@ -14,28 +14,24 @@ def required(name: str) -> str:
 
 
 def integer(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        abort(400, description=f"{name} must be a whole number, got {raw[:40]!r}")
-    if not low <= value <= high:
-        abort(400, description=f"{name} must be between {low} and {high}, got {value}")
-    return value
+    return _bounded(name, default, int, "a whole number", low, high)
 
 
 def number(name: str, default: float | None = None, low: float = -math.inf, high: float = math.inf) -> float | None:
+    return _bounded(name, default, float, "a number", low, high)
+
+
+def _bounded(name: str, default, convert, noun: str, low, high):
+    """`convert(arg)` within [low, high] (and finite), `default` when absent, else a 400 naming the arg."""
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
     try:
-        value = float(raw)
+        value = convert(raw)
     except ValueError:
-        abort(400, description=f"{name} must be a number, got {raw[:40]!r}")
+        abort(400, description=f"{name} must be {noun}, got {raw[:40]!r}")
     if not math.isfinite(value) or not low <= value <= high:
-        abort(400, description=f"{name} must be a finite number between {low} and {high}, got {raw[:40]!r}")
+        abort(400, description=f"{name} must be between {low} and {high}, got {raw[:40]!r}")
     return value
 
 

@@ -55,13 +55,7 @@ def run_page(run_id: str):
     run = run_or_404(run_id)
     tab = request.args.get("tab", "metrics")
     tab = tab if tab in RUN_TABS else "metrics"
-    context = {
-        "run": run,
-        "tab": tab,
-        "now": time.time(),
-        "key_filter": request.args.get("kf", "").strip(),
-        "all_tags": table.all_tags(scanner.snapshot.runs),
-    }
+    context = {**_header_context(run), "tab": tab, "key_filter": request.args.get("kf", "").strip()}
     if tab == "metrics":
         context.update(_metrics_context(run))
     if tab == "logs":
@@ -93,8 +87,12 @@ def edit():
         error = exc.message
     if request.args.get("view") == "row":  # from the table: the live table re-renders itself
         return ("", 204, {"HX-Trigger": "runs-edited"}) if error is None else (error, 422)
-    context = {"run": run, "now": time.time(), "edit_error": error, "all_tags": table.all_tags(scanner.snapshot.runs)}
-    return render_template("_run_header.html", **context)
+    return render_template("_run_header.html", edit_error=error, **_header_context(run))
+
+
+def _header_context(run) -> dict:
+    """What the run header needs, on the page and after an edit."""
+    return {"run": run, "now": time.time(), "all_tags": table.all_tags(scanner.snapshot.runs)}
 
 
 def _page_args(context: dict) -> dict:

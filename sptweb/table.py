@@ -14,9 +14,6 @@ from dataclasses import dataclass, field, replace
 from . import filters as filter_expr
 from .records import KNOWN_STATUSES, RunRecord, column_value
 
-# Built-in columns a user may sort on; hparam and summary columns are
-# `hp.<key>` and `sum.<key>`.
-BUILTIN_SORTS = ("name", "status", "created", "duration", "ended", "id")
 DEFAULT_SORT = "-created"
 MAX_COLUMNS = 30  # more would make the row unreadable and the URL unwieldy
 DEFAULT_COLUMN_COUNT = 4  # summary columns shown when `cols` is absent

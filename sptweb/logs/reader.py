@@ -24,10 +24,6 @@ class LogChunk:
     partial: bytes = b""  # the line still being written (no newline yet)
     skipped: int = 0  # bytes jumped over because the follower fell too far behind
 
-    @property
-    def at_start(self) -> bool:
-        return self.start == 0
-
 
 def read_tail(path: str, window: int = WINDOW) -> LogChunk:
     size = os.path.getsize(path)

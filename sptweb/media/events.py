@@ -6,8 +6,9 @@ import math
 import os
 from dataclasses import dataclass
 
-VIDEO_FORMATS = {"mp4", "webm", "gif", "ogg", "mov"}
-IMAGE_FORMATS = {"png", "jpg", "jpeg", "webp", "gif", "svg", "bmp"}
+# Used only when an event does not say its type: a GIF without one is an image.
+VIDEO_EXTENSIONS = {"mp4", "webm", "ogg", "mov"}
+IMAGE_EXTENSIONS = {"png", "jpg", "jpeg", "webp", "gif", "svg", "bmp"}
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,9 @@ def parse_line(line: bytes, seq: int) -> MediaEvent | None:
 def _kind(declared, extension: str) -> str:
     if declared in ("image", "video"):
         return declared
-    if extension in {"mp4", "webm", "mov", "ogg"}:
+    if extension in VIDEO_EXTENSIONS:
         return "video"
-    return "image" if extension in IMAGE_FORMATS else "other"
+    return "image" if extension in IMAGE_EXTENSIONS else "other"
 
 
 def tags_of(events: list[MediaEvent]) -> list[str]:
