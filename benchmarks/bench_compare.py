@@ -16,7 +16,7 @@ import numpy as np
 
 from common import timed
 from sptweb import create_app
-from sptweb.scanner import scanner
+from sptweb.scan import scanner_of
 
 SEEDS = 10  # runs per config: 200 runs = 20 configs x 10 seeds
 
@@ -48,6 +48,7 @@ def main() -> None:
     build_time, _ = timed(lambda: build(root, args.runs, args.points))
     print(f"tree: {args.runs} runs x {args.points:,} points of train/loss (built/reused in {build_time:.1f} s)")
     app = create_app({"runs_dir": str(root), "start_scanner": False, "index_cache_dir": "", "auth": False})
+    scanner = scanner_of(app)
     scanner.scan_once()
     client = app.test_client()
     overlay_url = "/api/compare?tag=sweep:1&key=train/loss&points=800"

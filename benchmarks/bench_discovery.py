@@ -16,7 +16,7 @@ from common import count_calls, timed  # noqa: E402
 from runtree import build_tree, default_root  # noqa: E402
 
 from sptweb import create_app  # noqa: E402
-from sptweb.scanner import Scanner, scanner  # noqa: E402
+from sptweb.scan import Scanner, scanner_of  # noqa: E402
 
 
 def main() -> None:
@@ -28,6 +28,7 @@ def main() -> None:
     print(f"tree: {args.runs} runs at {root} (built/reused in {build_seconds:.1f} s)")
     cache = tempfile.mkdtemp(prefix="sptweb-bench-cache-")
     app = create_app({"runs_dir": str(root), "start_scanner": False, "index_cache_dir": cache, "auth": False})
+    scanner = scanner_of(app)
 
     cold, _ = timed(scanner.scan_once)
     print(f"cold index:            {cold:6.3f} s  ({len(scanner.snapshot.runs)} runs; target < 3 s)")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from common import timed
 from sptweb import create_app
-from sptweb.scanner import scanner
+from sptweb.scan import scanner_of
 
 LINE = "2026-11-26 02:00:00 INFO | epoch 3 | step {:>9} | train/loss 0.4242 | \x1b[32mthroughput 612 img/s\x1b[0m\n"
 
@@ -41,6 +41,7 @@ def main() -> None:
     size = log.stat().st_size
     print(f"log: {size / 1e9:.2f} GB (written/reused in {build_time:.1f} s)")
     app = create_app({"runs_dir": str(root), "start_scanner": False, "index_cache_dir": "", "auth": False})
+    scanner = scanner_of(app)
     scanner.scan_once()
     client = app.test_client()
     api_tail, response = timed(lambda: client.get("/api/log?run=run&stream=run:train.out"))

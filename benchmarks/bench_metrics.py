@@ -19,7 +19,7 @@ from common import best_of, timed  # noqa: E402
 
 from sptweb import create_app  # noqa: E402
 from sptweb.metrics.store import RunMetrics  # noqa: E402
-from sptweb.scanner import scanner  # noqa: E402
+from sptweb.scan import scanner_of  # noqa: E402
 
 CHART = "/api/metrics?run=big&keys=train/loss&points=800"
 
@@ -39,6 +39,8 @@ def main() -> None:
     print(f"metrics.csv: {args.rows:,} rows x {len(TRAIN_KEYS) + len(VAL_KEYS)} metrics, {size_mb:.0f} MiB")
 
     app = create_app({"runs_dir": str(root), "start_scanner": False, "index_cache_dir": "", "auth": False})
+
+    scanner = scanner_of(app)
     scanner.scan_once()
     client = app.test_client()
     client.get("/api/metrics?run=warmup")  # first-request set-up is not the metric's cost

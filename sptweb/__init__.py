@@ -6,8 +6,9 @@ from dataclasses import replace
 
 from flask import Flask
 
-from . import security
+from . import security, web
 from .config import Config
+from .scan import scanner
 
 __all__ = ["create_app"]
 
@@ -24,19 +25,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.json.sort_keys = False
     app.config["MAX_CONTENT_LENGTH"] = 1 << 20  # no endpoint takes more; larger bodies get a 413
 
-    from . import api, compare, events, formatting, logs_views, media_views, runs
-    from .scanner import scanner
-
     security.init_app(app, config)
-    formatting.register(app)
-    app.register_blueprint(runs.bp)
-    app.register_blueprint(compare.bp)
-    app.register_blueprint(logs_views.bp)
-    app.register_blueprint(media_views.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(events.bp)
-    runs.register_error_pages(app)
-    app.context_processor(lambda: {"scanner_root": scanner.root, "editable": not config.read_only})
+    web.register(app, config)
     scanner.init_app(app, config)
     return app
 

@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass, fields, replace
 
 # A run whose status is `running` but whose heartbeat is older than this is
-# shown as stale (FORMAT.md: 300 s).
+# shown as stale (docs/format.md: 300 s).
 DEFAULT_STALE_AFTER_S = 300.0
 # One poll a second keeps the table live without loading NFS: a steady poll
 # costs about one stat per finished run.

@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, redirect, render_template, request
 
-from .jsonutil import json_error
+from .web.responses import json_error
 
 COOKIE_MAX_AGE = 30 * 24 * 3600  # bookmarks keep working for a month of restarts
 MAX_QUERY_BYTES = 32 * 1024  # a compare URL of 200 long run ids fits; nothing needs more

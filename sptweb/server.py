@@ -7,7 +7,7 @@ import sys
 
 from waitress import create_server
 
-from .scanner import scanner
+from .scan import Scanner, scanner_of
 
 
 class StartupError(Exception):
@@ -36,8 +36,10 @@ def serve(app, sock: socket.socket, threads: int) -> None:
         channel_timeout=60,  # SSE streams send a keepalive every 15 s, so this never cuts them
     )
     host, port = sock.getsockname()[:2]
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
+    scanner = scanner_of(app)
+    on_signal = _interrupt(scanner)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
     token = app.config["SPTWEB"].token if app.config["SPTWEB"].auth else None
     query = f"?token={token}" if token else ""
@@ -53,12 +55,16 @@ def serve(app, sock: socket.socket, threads: int) -> None:
         print("sptweb: stopped", file=sys.stderr)
 
 
-def _interrupt(signum, frame) -> None:
-    """End every SSE stream first, so waitress's worker threads can finish at once.
+def _interrupt(scanner: Scanner):
+    """A signal handler that ends every SSE stream first, so waitress's worker threads can finish at once.
 
     Further signals are ignored: a second Ctrl+C must not interrupt the cleanup.
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    scanner.feed.close()
-    raise KeyboardInterrupt
+
+    def handle(signum, frame) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        scanner.feed.close()
+        raise KeyboardInterrupt
+
+    return handle

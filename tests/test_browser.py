@@ -4,7 +4,10 @@ import os
 import pytest
 
 from browser import chromium_page, live_server
-from sptweb.scanner import scanner
+
+from sptweb.scan import scanner_of
+
+pytestmark = pytest.mark.browser
 
 SCREENSHOTS = os.environ.get("SPTWEB_SCREENSHOTS")  # set to a folder to keep screenshots for review
 
@@ -19,7 +22,6 @@ def shoot(page, name: str) -> None:
 def server(app):
     with live_server(app) as base_url:
         yield base_url
-    scanner.stop()  # ends open SSE streams so the server threads finish
 
 
 def test_table_shows_rows_and_a_new_run_appears_live(server, make_run, scan):
@@ -237,24 +239,20 @@ def test_notes_edited_in_one_tab_show_in_another(server, make_run, scan):
             browser.close()
 
 
-def test_token_link_logs_in_once_and_edits_pass_the_csrf_check(runs_root, make_run):
-    from sptweb import create_app
-
+def test_token_link_logs_in_once_and_edits_pass_the_csrf_check(make_app, make_run):
     make_run("t/r", notes="")
-    app = create_app({"runs_dir": str(runs_root), "start_scanner": False, "index_cache_dir": "", "token": "tok-123"})
+    app = make_app(auth=True, token="tok-123")
+    scanner = scanner_of(app)
     scanner.scan_once()
-    try:
-        with live_server(app) as base, chromium_page() as page:
-            page.goto(base + "/")
-            assert "needs its access token" in page.content()
-            page.goto(base + "/?token=tok-123")
-            assert page.url == base + "/"  # the token left the address bar (and the history)
-            page.wait_for_selector("tr.run-row")
-            page.goto(base + "/run/t/r?tab=config")
-            page.fill(".notes-form textarea", "edited with the cookie")
-            with page.expect_response(lambda response: "/edit" in response.url) as saved:
-                page.keyboard.press("Control+Enter")
-            assert saved.value.status == 200
-        assert scanner.snapshot.get("t/r").notes == "edited with the cookie"
-    finally:
-        scanner.stop()
+    with live_server(app) as base, chromium_page() as page:
+        page.goto(base + "/")
+        assert "needs its access token" in page.content()
+        page.goto(base + "/?token=tok-123")
+        assert page.url == base + "/"  # the token left the address bar (and the history)
+        page.wait_for_selector("tr.run-row")
+        page.goto(base + "/run/t/r?tab=config")
+        page.fill(".notes-form textarea", "edited with the cookie")
+        with page.expect_response(lambda response: "/edit" in response.url) as saved:
+            page.keyboard.press("Control+Enter")
+        assert saved.value.status == 200
+    assert scanner.snapshot.get("t/r").notes == "edited with the cookie"

@@ -4,11 +4,10 @@ import math
 import numpy as np
 import pytest
 
-from sptweb.config_diff import column_differs, diff_table
-from sptweb.grouping import differing_hparams, group_runs, grouping_keys
-from sptweb.metrics.overlay import Grid, bands, grid_for, overlay
-from sptweb.records import RunFiles, RunRecord
-from sptweb.sidecar import SidecarMeta
+from sptweb.metrics.align import Grid, bands, grid_for, overlay
+from sptweb.query.config_diff import column_differs, diff_table
+from sptweb.query.run_groups import differing_hparams, group_runs, grouping_keys
+from sptweb.scan import RunFiles, RunRecord, SidecarMeta
 
 
 def run(run_id, hparams=None, summary=None):

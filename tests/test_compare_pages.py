@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from sptweb.selection import MAX_COMPARE_RUNS
+from sptweb.query.selection import MAX_COMPARE_RUNS
 
 
 def loss_csv(offset: float, steps: int = 50, every: int = 1) -> str:

@@ -1,17 +1,20 @@
 """Discovery and change detection, driven synchronously with scan_once()."""
 import os
 
+import pytest
 from conftest import write_sidecar
-import sptweb.runcheck as runcheck
-from sptweb.scanner import scanner
-from sptweb.scanner import Scanner
+
+import sptweb.scan.probe as probe
+from sptweb.scan import Scanner
 
 
-def ids(snapshot=None):
-    return sorted((snapshot or scanner.snapshot).runs)
+@pytest.fixture
+def ids(scanner):
+    """ids() -> the sorted run ids of the current snapshot (or of the one given)."""
+    return lambda snapshot=None: sorted((snapshot or scanner.snapshot).runs)
 
 
-def test_finds_runs_at_any_depth_including_nested_ones(make_run, scan):
+def test_finds_runs_at_any_depth_including_nested_ones(make_run, scan, ids):
     make_run("top")
     make_run("proj3/4000001_7/run")
     make_run("proj3/4000001_7/run/inner/child")  # a run inside a run
@@ -20,7 +23,7 @@ def test_finds_runs_at_any_depth_including_nested_ones(make_run, scan):
     assert ids() == ["a/logs", "proj3/4000001_7/run", "proj3/4000001_7/run/inner/child", "top"]
 
 
-def test_symlink_loop_is_not_followed(make_run, runs_root, scan):
+def test_symlink_loop_is_not_followed(make_run, runs_root, scan, ids):
     run_dir = make_run("p/run")
     os.symlink(runs_root, run_dir / "loop")
     os.symlink(runs_root / "p", runs_root / "p-alias")
@@ -28,7 +31,7 @@ def test_symlink_loop_is_not_followed(make_run, runs_root, scan):
     assert ids() == ["p/run"]
 
 
-def test_temp_files_and_checkpoint_dirs_are_not_runs(make_run, runs_root, scan):
+def test_temp_files_and_checkpoint_dirs_are_not_runs(make_run, runs_root, scan, ids):
     run_dir = make_run("r")
     (run_dir / ".sidecar.json.123.tmp").write_text("{}")
     (run_dir / "checkpoints" / "x").mkdir(parents=True)
@@ -40,13 +43,13 @@ def test_temp_files_and_checkpoint_dirs_are_not_runs(make_run, runs_root, scan):
     assert ids() == ["r"]
 
 
-def test_root_that_is_itself_a_run_is_listed_by_folder_name(runs_root, make_run, scan):
+def test_root_that_is_itself_a_run_is_listed_by_folder_name(runs_root, make_run, scan, ids):
     write_sidecar(runs_root, {"status": "completed"})
     scan()
     assert ids() == ["runs"]
 
 
-def test_new_changed_and_removed_runs_are_reported(make_run, runs_root, scan):
+def test_new_changed_and_removed_runs_are_reported(make_run, runs_root, scan, scanner):
     make_run("a")
     make_run("b")
     first = scan()
@@ -60,7 +63,7 @@ def test_new_changed_and_removed_runs_are_reported(make_run, runs_root, scan):
     assert scan() is None  # nothing changed, nothing published
 
 
-def test_sidecar_that_breaks_after_being_known_stays_listed_with_its_error(make_run, runs_root, scan):
+def test_sidecar_that_breaks_after_being_known_stays_listed_with_its_error(make_run, runs_root, scan, scanner):
     make_run("good", status="running", tags=["keep"])
     make_run("other")
     scan()
@@ -75,7 +78,7 @@ def test_sidecar_that_breaks_after_being_known_stays_listed_with_its_error(make_
     assert scanner.snapshot.get("good").error is None
 
 
-def test_every_broken_sidecar_still_lists_every_other_run(make_run, scan):
+def test_every_broken_sidecar_still_lists_every_other_run(make_run, scan, scanner, ids):
     broken = {
         "nan": b'{"status": "running", "summary": {"loss": NaN}}',
         "list": b"[]",
@@ -94,22 +97,22 @@ def test_every_broken_sidecar_still_lists_every_other_run(make_run, scan):
     assert errors["broken/list"] and errors["broken/truncated"] and errors["broken/empty"]
 
 
-def test_sidecar_deleted_between_listing_and_reading_drops_only_that_run(make_run, runs_root, monkeypatch, scan):
+def test_sidecar_deleted_between_listing_and_reading_drops_only_that_run(make_run, runs_root, monkeypatch, scan, ids):
     make_run("a")
     make_run("b")
-    real_stat = runcheck._stat_run_files
+    real_stat = probe._stat_run_files
 
     def stat_after_delete(path):
         if path.endswith("/a"):
             (runs_root / "a" / "sidecar.json").unlink(missing_ok=True)
         return real_stat(path)
 
-    monkeypatch.setattr(runcheck, "_stat_run_files", stat_after_delete)
+    monkeypatch.setattr(probe, "_stat_run_files", stat_after_delete)
     scan()
     assert ids() == ["b"]
 
 
-def test_stale_means_running_with_an_old_heartbeat(make_run, scan):
+def test_stale_means_running_with_an_old_heartbeat(make_run, scan, scanner):
     make_run("fresh", status="running", ended_at=None, heartbeat_age=30)
     make_run("old", status="running", ended_at=None, heartbeat_age=301)
     make_run("nobeat", status="running", ended_at=None)
@@ -126,9 +129,9 @@ def test_steady_poll_reads_no_sidecar_of_unchanged_runs(make_run, monkeypatch, s
     make_run("live", status="running", ended_at=None, heartbeat_age=1)
     scan()
     reads, stats = [], []
-    real_read, real_stat = runcheck._read_sidecar, runcheck._stat_run_files
-    monkeypatch.setattr(runcheck, "_read_sidecar", lambda *a: reads.append(a) or real_read(*a))
-    monkeypatch.setattr(runcheck, "_stat_run_files", lambda path: stats.append(path) or real_stat(path))
+    real_read, real_stat = probe._read_sidecar, probe._stat_run_files
+    monkeypatch.setattr(probe, "_read_sidecar", lambda *a: reads.append(a) or real_read(*a))
+    monkeypatch.setattr(probe, "_stat_run_files", lambda path: stats.append(path) or real_stat(path))
     assert scan() is None
     assert reads == []
     assert [os.path.basename(path) for path in stats] == ["live"]  # finished runs: only their folder's stat
@@ -154,7 +157,7 @@ def test_listing_cache_skips_readdir_of_unchanged_folders(make_run, monkeypatch,
     assert listed == []
 
 
-def test_persisted_index_shows_runs_before_the_first_walk(make_run, runs_root, tmp_path, app, scan):
+def test_persisted_index_shows_runs_before_the_first_walk(make_run, runs_root, tmp_path, app, scan, scanner):
     make_run("x/one")
     make_run("x/two")
     scan()
@@ -169,7 +172,7 @@ def test_persisted_index_shows_runs_before_the_first_walk(make_run, runs_root, t
     restarted.stop()
 
 
-def test_slow_filesystem_walk_on_the_pool_finds_the_same_runs(make_run, scan):
+def test_slow_filesystem_walk_on_the_pool_finds_the_same_runs(make_run, scan, scanner, ids):
     for index in range(150):
         make_run(f"many/{index:03d}/run")
     scan()
@@ -180,10 +183,10 @@ def test_slow_filesystem_walk_on_the_pool_finds_the_same_runs(make_run, scan):
     assert ids() == inline and len(inline) == 150
 
 
-def test_an_index_saved_by_another_version_is_ignored(make_run, scan, tmp_path):
+def test_an_index_saved_by_another_version_is_ignored(make_run, scan, tmp_path, scanner):
     import pickle
 
-    import sptweb.index_store as index_store
+    import sptweb.scan.index as index_store
 
     make_run("x/one")
     scan()

@@ -5,9 +5,8 @@ import threading
 
 import pytest
 
-from sptweb import create_app
-from sptweb.overlay import OVERLAY_FILE
-from sptweb.scanner import scanner
+from sptweb.edits import OVERLAY_FILE
+from sptweb.scan import scanner_of
 
 
 def patch(client, run_id, payload, raw=None):
@@ -34,7 +33,7 @@ def test_edit_goes_to_the_overlay_and_never_into_the_sidecar(client, live_run):
     assert not [name for name in os.listdir(live_run) if name.endswith(".tmp")]
 
 
-def test_edit_survives_the_trainer_rewriting_its_sidecar_and_a_requeue(client, live_run, make_run, scan):
+def test_edit_survives_the_trainer_rewriting_its_sidecar_and_a_requeue(client, live_run, make_run, scan, scanner):
     patch(client, "p/r", {"notes": "mine", "remove_tags": ["vit"], "add_tags": ["look"]})
     # The trainer flushes from memory (tmp + rename), then is requeued with a new tag.
     make_run("p/r", status="running", ended_at=None, heartbeat_age=1, tags=["sweep:7", "vit"], notes="trainer note")
@@ -46,7 +45,7 @@ def test_edit_survives_the_trainer_rewriting_its_sidecar_and_a_requeue(client, l
     assert run.tags == ("sweep:7", "requeued", "look")  # the trainer's new tag shows; the user's removal holds
 
 
-def test_two_concurrent_edits_of_different_fields_both_survive(client, live_run):
+def test_two_concurrent_edits_of_different_fields_both_survive(client, live_run, scanner):
     start = threading.Barrier(2)
     results = []
 
@@ -64,7 +63,7 @@ def test_two_concurrent_edits_of_different_fields_both_survive(client, live_run)
     assert run.notes == "from tab A" and "from-tab-b" in run.tags
 
 
-def test_empty_name_resets_to_the_default(client, live_run):
+def test_empty_name_resets_to_the_default(client, live_run, scanner):
     patch(client, "p/r", {"display_name": "  fancy  "})
     assert scanner.snapshot.get("p/r").name == "fancy"
     patch(client, "p/r", {"display_name": ""})
@@ -142,7 +141,7 @@ def test_archived_runs_leave_the_table_until_asked_for(client, live_run, make_ru
     assert "archived" in client.get("/run/p/r").text
 
 
-def test_page_forms_use_the_same_validation(client, live_run):
+def test_page_forms_use_the_same_validation(client, live_run, scanner):
     html = client.post("/edit?run=p/r", data={"add_tags": "bad tag!"}).text
     assert "Not saved" in html and "may only hold" in html
     html = client.post("/edit?run=p/r", data={"notes": "from the form"}).text
@@ -160,13 +159,12 @@ def test_edits_are_announced_to_other_tabs(client, live_run):
     response.close()
 
 
-def test_read_only_mode_hides_controls_and_refuses_edits(runs_root, make_run):
+def test_read_only_mode_hides_controls_and_refuses_edits(make_app, make_run):
     make_run("p/r")
-    app = create_app({"runs_dir": str(runs_root), "start_scanner": False, "read_only": True, "index_cache_dir": "", "auth": False})
-    scanner.scan_once()
+    app = make_app(read_only=True)
+    scanner_of(app).scan_once()
     client = app.test_client()
     assert client.patch("/api/meta?run=p/r", json={"notes": "x"}).status_code == 403
     assert client.post("/edit?run=p/r", data={"notes": "x"}).status_code == 403
     html = client.get("/run/p/r").text
     assert "notes-form" not in html and "rename" not in html
-    scanner.stop()

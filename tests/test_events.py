@@ -1,8 +1,6 @@
 """Server-Sent Events: headers, keepalives, one event per relevant change, the stream cap."""
 import pytest
 
-from sptweb import create_app
-from sptweb.scanner import scanner
 
 
 def open_stream(client, url="/events"):
@@ -47,27 +45,25 @@ def test_run_stream_gets_only_its_own_events(client, make_run, runs_root, scan):
     response.close()
 
 
-def test_keepalive_comment_when_idle(runs_root, tmp_path):
-    app = create_app({"runs_dir": str(runs_root), "start_scanner": False, "sse_keepalive": 0.01, "index_cache_dir": "", "auth": False})
+def test_keepalive_comment_when_idle(make_app):
+    app = make_app(sse_keepalive=0.01)
     response, chunks = open_stream(app.test_client())
     next(chunks)
     assert next(chunks) == b": keepalive\n\n"
     response.close()
-    scanner.stop()
 
 
-def test_stream_ends_at_its_lifetime(runs_root):
-    app = create_app({"runs_dir": str(runs_root), "start_scanner": False, "sse_lifetime": 0.0, "index_cache_dir": "", "auth": False})
+def test_stream_ends_at_its_lifetime(make_app):
+    app = make_app(sse_lifetime=0.0)
     response, chunks = open_stream(app.test_client())
     next(chunks)
     with pytest.raises(StopIteration):
         next(chunks)
     response.close()
-    scanner.stop()
 
 
-def test_streams_beyond_the_cap_get_204(runs_root):
-    app = create_app({"runs_dir": str(runs_root), "start_scanner": False, "max_sse_streams": 1, "index_cache_dir": "", "auth": False})
+def test_streams_beyond_the_cap_get_204(make_app):
+    app = make_app(max_sse_streams=1)
     client = app.test_client()
     first, chunks = open_stream(client)
     next(chunks)
@@ -76,4 +72,3 @@ def test_streams_beyond_the_cap_get_204(runs_root):
     second, _ = open_stream(client)
     assert second.status_code == 200  # the slot was released on close
     second.close()
-    scanner.stop()

@@ -148,8 +148,8 @@ def test_api_search_streams_ndjson(client, sweep_run, scan):
 
 def test_raw_download(client, sweep_run, scan):
     scan()
-    response = client.get("/api/log/raw?run=proj/4000001_7/run&stream=rank1.out")
-    assert response.data == b"rank 1 out\n" and "attachment" in response.headers["Content-Disposition"]
+    with client.get("/api/log/raw?run=proj/4000001_7/run&stream=rank1.out") as response:  # closes the file
+        assert response.data == b"rank 1 out\n" and "attachment" in response.headers["Content-Disposition"]
 
 
 @pytest.mark.parametrize(

@@ -8,20 +8,18 @@ import time
 
 import pytest
 
-from sptweb import create_app
-from sptweb.scanner import scanner
+from sptweb.scan import scanner_of
 from sptweb.security import load_or_create_token
 
 TOKEN = "s3cret-token"
 
 
 @pytest.fixture
-def secure_client(runs_root, make_run):
+def secure_client(make_app, make_run):
     make_run("p/r")
-    app = create_app({"runs_dir": str(runs_root), "start_scanner": False, "index_cache_dir": "", "token": TOKEN, "port": 4242})
-    scanner.scan_once()
-    yield app.test_client()
-    scanner.stop()
+    app = make_app(auth=True, token=TOKEN, port=4242)
+    scanner_of(app).scan_once()
+    return app.test_client()
 
 
 COOKIE = "sptweb_token_4242"
@@ -80,14 +78,13 @@ def test_unknown_host_header_is_refused(secure_client):
         assert secure_client.get("/api/runs", headers={"Host": host, "Authorization": f"Bearer {TOKEN}"}).status_code == 200
 
 
-def test_allow_host_adds_names(runs_root):
-    app = create_app({"runs_dir": str(runs_root), "start_scanner": False, "index_cache_dir": "", "auth": False,
-                      "allowed_hosts": ("viewer.lab",)})
+def test_allow_host_adds_names(make_app):
+    app = make_app(allowed_hosts=("viewer.lab",))
     assert app.test_client().get("/", headers={"Host": "viewer.lab"}).status_code == 200
-    scanner.stop()
 
 
 def test_cross_site_edit_is_refused_even_with_the_cookie(secure_client):
+    scanner = scanner_of(secure_client.application)
     secure_client.set_cookie(COOKIE, TOKEN)
     evil = secure_client.post("/edit?run=p/r", data={"notes": "pwned"}, headers={"Origin": "http://evil.example"})
     assert evil.status_code == 403 and scanner.snapshot.get("p/r").notes == ""
@@ -129,31 +126,31 @@ def test_token_file_is_private_and_stable(tmp_path):
 
 def test_serve_prints_the_token_url_and_stops_cleanly_on_sigterm(tmp_path, runs_root):
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "SPTWEB_INDEX_CACHE_DIR": ""}
-    process = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "sptweb", "serve", str(runs_root), "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )
-    try:
-        line = process.stdout.readline()
-        token = (tmp_path / "config" / "sptweb" / "token").read_text().strip()
-        assert f"/?token={token}" in line
-        started = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=15) == 0
-        assert time.monotonic() - started < 5
-    finally:
-        process.kill()
+    ) as process:  # closes the pipes
+        try:
+            line = process.stdout.readline()
+            token = (tmp_path / "config" / "sptweb" / "token").read_text().strip()
+            assert f"/?token={token}" in line
+            started = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=15) == 0
+            assert time.monotonic() - started < 5
+        finally:
+            process.kill()
 
 
 def test_no_auth_warns(tmp_path, runs_root):
-    process = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "sptweb", "serve", str(runs_root), "--port", "0", "--no-auth"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "SPTWEB_INDEX_CACHE_DIR": ""},
-    )
-    try:
-        assert "?token=" not in process.stdout.readline()
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=15) == 0
-        assert "WARNING: --no-auth" in process.stderr.read()
-    finally:
-        process.kill()
+    ) as process:  # closes the pipes
+        try:
+            assert "?token=" not in process.stdout.readline()
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=15) == 0
+            assert "WARNING: --no-auth" in process.stderr.read()
+        finally:
+            process.kill()

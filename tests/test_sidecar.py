@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from sptweb.sidecar import SidecarError, parse_sidecar
+from sptweb.scan.sidecar import SidecarError, parse_sidecar
 
 
 def test_bare_nan_and_infinity_tokens_parse_as_floats():

@@ -3,7 +3,6 @@ import re
 
 import pytest
 
-from sptweb.scanner import scanner
 
 
 def row_ids(html: str) -> list[str]:
@@ -97,10 +96,10 @@ def test_links_keep_the_rest_of_the_query(client, sweep):
     assert 'href="/?q=lr&amp;sort=-hp.seed&amp;cols=hp.seed"' in html  # flipping the sort keeps the search
 
 
-def test_archived_runs_hidden_by_default(client, sweep, monkeypatch):
+def test_archived_runs_hidden_by_default(client, sweep, monkeypatch, scanner):
     import dataclasses
 
-    from sptweb.overlay import Overlay
+    from sptweb.edits import Overlay
 
     runs = dict(scanner.snapshot.runs)
     runs["s/lr-mid"] = dataclasses.replace(runs["s/lr-mid"], overlay=Overlay(archived=True))

@@ -1,4 +1,4 @@
-"""Log streams of a run: discovery in FORMAT.md's three places, seek-based reading, rendering, search."""
+"""Log streams of a run: discovery in docs/format.md's three places, seek-based reading, rendering, search."""
 from .discovery import LogStream
 from .store import LogStore
 

@@ -1,4 +1,4 @@
-"""Find a run's log streams, in FORMAT.md's order:
+"""Find a run's log streams, in docs/format.md's order:
 
 1. `<run_dir>/*.out`, `*.err`;
 2. `hparams["output_dir"]`, if it is a directory: `*.out`, `*.err`, `*.log`;
@@ -8,11 +8,15 @@
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import os
 import re
 from dataclasses import dataclass
 
-from ..records import RunRecord
+if TYPE_CHECKING:  # run records come from scan/, which imports this package
+    from ..scan.records import RunRecord
+
 
 RUN_DIR_SUFFIXES = (".out", ".err")
 OUTPUT_DIR_SUFFIXES = (".out", ".err", ".log")
@@ -90,7 +94,7 @@ def _output_dir(run: RunRecord) -> str | None:
 
 
 def _submitit_dir(run: RunRecord, output_dir: str | None) -> str | None:
-    sweep_id = next((tag.split(":", 1)[1] for tag in run.tags if tag.startswith("sweep:")), None)
+    sweep_id = run.sweep_id
     if not sweep_id or not output_dir:
         return None
     task_id = _task_id(run, sweep_id)

@@ -1,18 +1,22 @@
 """Per-run log stream lists, cached until one of their directories changes.
 
-Part of the scanner layer: the only place log files are listed or opened.
+The only place log files are listed or opened.
 A stream is only ever read through its id in the discovered set, so no
 request can name a file outside it.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import os
 import threading
 from dataclasses import replace
 
-from ..records import RunRecord
 from . import reader, search
 from .discovery import LogStream, discover, watched_dirs
+
+if TYPE_CHECKING:  # run records come from scan/, which imports this package
+    from ..scan.records import RunRecord
 
 MAX_CACHED_RUNS = 512  # stream lists are small; this only bounds a days-long session
 

@@ -1,6 +1,6 @@
 """Parse metrics.csv bytes (Lightning CSVLogger layout) into columnar numpy arrays.
 
-FORMAT.md's rules: the header names the columns; `step` and `epoch` are found
+docs/format.md's rules: the header names the columns; `step` and `epoch` are found
 by name and either may be missing; an empty cell means "not logged", while
 `nan`/`inf` are real values; unparseable cells, short rows and extra cells are
 skipped per cell; duplicate names merge; bytes need not be UTF-8.

@@ -138,7 +138,7 @@ class RunMetrics:
 
 
 def _x_with_fallback(own: np.ndarray, other: np.ndarray, row_index: np.ndarray, column: int | None) -> np.ndarray:
-    """FORMAT.md: a row with neither step nor epoch has its data-row index as x.
+    """docs/format.md: a row with neither step nor epoch has its data-row index as x.
 
     A file without this column at all uses the row index for every row.
     """

@@ -1,0 +1,260 @@
+"""The run table's state (search, filters, sort, columns, page) and how it selects runs.
+
+The state lives in the query string so a bookmark restores the view; this
+module parses it, applies it to a snapshot, and builds it back into URLs.
+Pure: no Flask, no file access.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+from ..scan import Snapshot
+from ..scan.records import KNOWN_STATUSES, RunRecord, column_value
+from . import filter_expr
+
+DEFAULT_SORT = "-created"
+MAX_COLUMNS = 30  # more would make the row unreadable and the URL unwieldy
+DEFAULT_COLUMN_COUNT = 4  # summary columns shown when `cols` is absent
+
+
+@dataclass(frozen=True)
+class TableQuery:
+    """Everything that selects and orders the rows, as it appears in the URL."""
+
+    q: str = ""
+    status: str = ""
+    tag: str = ""
+    filter: str = ""
+    sort: str = DEFAULT_SORT
+    cols: tuple[str, ...] | None = None  # None: choose sensible defaults
+    page: int = 1
+    archived: bool = False
+    group: str = ""  # a column (or "sweep"): rows grouped under a header with counts and means
+
+    @classmethod
+    def from_args(cls, args) -> "TableQuery":
+        """Parse request args leniently: a bad value falls back to its default."""
+        cols = _split_cols(args.getlist("cols")) if "cols" in args else None
+        return cls(
+            q=args.get("q", "").strip(),
+            status=args.get("status", "").strip().lower(),
+            tag=args.get("tag", "").strip(),
+            filter=args.get("filter", "").strip(),
+            sort=args.get("sort", "").strip() or DEFAULT_SORT,
+            cols=cols,
+            page=_positive_int(args.get("page"), 1),
+            archived=args.get("archived", "") in {"1", "true", "yes", "on"},
+            group=args.get("group", "").strip(),
+        )
+
+    def to_args(self, **changes) -> dict:
+        """Query args for a URL with `changes` applied; defaults are left out to keep URLs short."""
+        state = replace(self, **changes)
+        args = {
+            "q": state.q,
+            "status": state.status,
+            "tag": state.tag,
+            "filter": state.filter,
+            "sort": "" if state.sort == DEFAULT_SORT else state.sort,
+            "cols": None if state.cols is None else ",".join(state.cols),
+            "page": "" if state.page == 1 else state.page,
+            "archived": "1" if state.archived else "",
+            "group": state.group,
+        }
+        # An empty `cols` is meaningful (the user hid every extra column), so it stays.
+        return {key: value for key, value in args.items() if value is not None and (value != "" or key == "cols")}
+
+    def sorted_by(self, column: str) -> dict:
+        """Args for a header link: sort by `column`, flipping direction if already sorted by it."""
+        if self.sort == column:
+            return self.to_args(sort=f"-{column}", page=1)
+        return self.to_args(sort=column, page=1)
+
+
+@dataclass(frozen=True)
+class TablePage:
+    """One page of selected runs plus what the header needs."""
+
+    rows: list[RunRecord]
+    total: int  # rows matching the query, all pages
+    page: int
+    pages: int
+    columns: tuple[str, ...]
+    status_counts: dict[str, int]  # over runs matching everything but the status filter
+    filter_error: str | None
+    groups: dict = field(default_factory=dict)  # group key -> GroupSummary, over every matching run
+    group: str = ""
+
+    def group_of(self, run: RunRecord) -> "GroupSummary | None":
+        return self.groups.get(group_key(group_value(run, self.group))) if self.group else None
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """A table group's header: how many runs, and the mean of each shown numeric column."""
+
+    label: str
+    count: int
+    means: dict[str, float]
+    value: object = None  # the raw group value (None: runs without one)
+
+
+def select(snapshot: Snapshot, query: TableQuery, page_size: int, now: float | None = None) -> TablePage:
+    """Apply the query to a snapshot's runs and cut out one page."""
+    now = now or time.time()
+    predicate, filter_error = filter_expr.compile_filter(query.filter)
+    # Filter an already sorted list: order survives filtering, and the sort
+    # itself is kept on the snapshot until the runs change.
+    ordered = snapshot.memo.get(("sort", query.sort), lambda: sort_runs(list(snapshot.runs.values()), query.sort, now))
+    ordered = [run for run in ordered if (query.archived or not run.archived) and _matches(run, query) and predicate(run)]
+    status_counts = Counter(run.status_group for run in ordered)
+    if query.status:
+        ordered = [run for run in ordered if query.status in (run.status, run.status_group)]
+    columns = query.cols if query.cols is not None else default_columns(snapshot)
+    groups = {}
+    if query.group:  # stable: runs keep the requested order inside their group
+        ordered = sorted(ordered, key=lambda run: _group_order(group_value(run, query.group)))
+        groups = summarize_groups(ordered, query.group, columns)
+    pages = max(1, math.ceil(len(ordered) / page_size))
+    page = min(query.page, pages)
+    start = (page - 1) * page_size
+    return TablePage(
+        rows=ordered[start : start + page_size],
+        total=len(ordered),
+        page=page,
+        pages=pages,
+        columns=columns,
+        status_counts={status: status_counts.get(status, 0) for status in (*KNOWN_STATUSES, "other")},
+        filter_error=filter_error,
+        groups=groups,
+        group=query.group,
+    )
+
+
+def group_value(run: RunRecord, group: str):
+    """What a run is grouped by: a column's value, or its sweep id for `group=sweep`."""
+    if group == "sweep":
+        return run.sweep_id
+    return column_value(run, group)
+
+
+def group_key(value):
+    """A hashable key for a group value (missing values form one group)."""
+    return None if not _present(value) else _sort_key(value)
+
+
+def _group_order(value):
+    return (1, (0, 0.0, "")) if not _present(value) else (0, _sort_key(value))
+
+
+def summarize_groups(runs: list[RunRecord], group: str, columns: tuple[str, ...]) -> dict:
+    """Per group: a label, the run count and the mean of each numeric column (over every matching run)."""
+    members: dict = {}
+    for run in runs:
+        members.setdefault(group_key(group_value(run, group)), []).append(run)
+    summaries = {}
+    for key, group_runs in members.items():
+        value = group_value(group_runs[0], group)
+        means = {}
+        for column in columns:
+            numbers = [v for v in (column_value(run, column) for run in group_runs) if _is_number(v)]
+            if numbers:
+                means[column] = sum(numbers) / len(numbers)
+        label = "—" if key is None else str(value)
+        summaries[key] = GroupSummary(label, len(group_runs), means, None if key is None else value)
+    return summaries
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _matches(run: RunRecord, query: TableQuery) -> bool:
+    if query.tag and query.tag not in run.tags:
+        return False
+    if query.q:
+        return all(word in run.search_text for word in query.q.lower().split())
+    return True
+
+
+def sort_runs(runs: list[RunRecord], sort: str, now: float) -> list[RunRecord]:
+    """Sort numbers numerically and text alphabetically; missing values last either way."""
+    descending = sort.startswith("-")
+    column = sort.lstrip("-")
+    keyed = [(column_value(run, column, now), run) for run in runs]
+    present = [(value, run) for value, run in keyed if _present(value)]
+    missing = [run for value, run in keyed if not _present(value)]
+    present.sort(key=lambda pair: (_sort_key(pair[0]), pair[1].run_id), reverse=descending)
+    return [run for _, run in present] + sorted(missing, key=lambda run: run.run_id)
+
+
+def _present(value) -> bool:
+    return value is not None and value != "" and not (isinstance(value, float) and math.isnan(value))
+
+
+def _sort_key(value):
+    """Numbers before text, so a column of mixed types still has one order."""
+    if isinstance(value, (int, float)):
+        return (0, float(value), "")
+    return (1, 0.0, str(value).lower())
+
+
+def default_columns(snapshot: Snapshot) -> tuple[str, ...]:
+    """The summary metrics most runs report: what a researcher looks at first."""
+    return snapshot.memo.get("default_columns", lambda: _common_summary_columns(snapshot.runs.values()))
+
+
+def _common_summary_columns(runs) -> tuple[str, ...]:
+    counts = Counter(key for run in runs for key in run.meta.summary)
+    common = [key for key, _ in counts.most_common(DEFAULT_COLUMN_COUNT * 3)]
+    preferred = sorted(common, key=lambda key: (not key.startswith("val"), -counts[key], key))
+    return tuple(f"sum.{key}" for key in preferred[:DEFAULT_COLUMN_COUNT])
+
+
+def available_columns(snapshot: Snapshot, limit: int = 200) -> list[str]:
+    """hparam and summary keys present in the runs, most common first, for the column picker."""
+
+    def compute() -> list[str]:
+        counts: Counter[str] = Counter()
+        for run in snapshot.runs.values():
+            counts.update(f"sum.{key}" for key in run.meta.summary)
+            counts.update(f"hp.{key}" for key in run.meta.hparams)
+        return [column for column, _ in counts.most_common(limit)]
+
+    return snapshot.memo.get(("columns", limit), compute)
+
+
+def all_tags(snapshot: Snapshot) -> list[str]:
+    """Every tag in use, for the tag filter's completion list."""
+    return snapshot.memo.get("tags", lambda: sorted({tag for run in snapshot.runs.values() for tag in run.tags}))
+
+
+def _split_cols(values: list[str]) -> tuple[str, ...]:
+    columns = [part.strip() for value in values for part in value.split(",")]
+    return tuple(dict.fromkeys(column for column in columns if column))[:MAX_COLUMNS]
+
+
+def _positive_int(raw: str | None, default: int) -> int:
+    try:
+        return max(1, int(raw))
+    except (TypeError, ValueError):
+        return default
+
+
+def group_choices(snapshot: Snapshot) -> list[str]:
+    """What the table can group by: the sweep, the status, or any hparam."""
+    return ["sweep", "status", *(column for column in available_columns(snapshot) if column.startswith("hp."))]
+
+
+def group_filter_args(query: TableQuery, summary: GroupSummary) -> dict | None:
+    """Table query args selecting exactly one group's runs (for its "compare" link)."""
+    if summary.value is None:
+        return None
+    if query.group == "sweep":
+        return {**query.to_args(page=1, cols=None, sort=DEFAULT_SORT, group=""), "tag": f"sweep:{summary.value}"}
+    clause = f"{query.group}={summary.value}"
+    combined = f"{query.filter}; {clause}" if query.filter else clause
+    return query.to_args(filter=combined, page=1, cols=None, sort=DEFAULT_SORT, group="")

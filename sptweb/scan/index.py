@@ -1,0 +1,80 @@
+"""The persisted index: last known listings and run records, so a restart shows the table at once.
+
+It lives in the user's cache directory, never in the runs tree (the viewer
+never writes into a training job's files). It is only a cache: any failure
+to read it means "start cold", never an error.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+from dataclasses import fields
+
+from ..atomic import write_atomically
+from ..edits.overlay import Overlay
+from .records import RunFiles, RunRecord
+from .sidecar import SidecarMeta
+from .walker import Listing
+
+log = logging.getLogger(__name__)
+
+# Bump when the meaning of a field changes (2: classes moved into scan/ and
+# edits/); a change of shape (a class moved, fields added, removed, renamed)
+# is caught by SHAPE below without anyone remembering to bump.
+FORMAT_VERSION = 2
+PICKLED_CLASSES = (RunRecord, RunFiles, SidecarMeta, Overlay, Listing)
+
+
+def _shape() -> str:
+    """A fingerprint of every dataclass the index pickles: old files with another shape are ignored."""
+    names = [
+        f"{cls.__module__}.{cls.__qualname__}:{','.join(field.name for field in fields(cls))}"
+        for cls in PICKLED_CLASSES
+    ]
+    return hashlib.sha256(";".join(names).encode()).hexdigest()[:16]
+
+
+SHAPE = _shape()
+
+
+def index_path(root: str, cache_dir: str | None) -> str | None:
+    """One file per runs root; None when persistence is turned off (cache_dir == "")."""
+    if cache_dir == "":
+        return None
+    base = cache_dir or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "sptweb"
+    )
+    digest = hashlib.sha256(root.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return os.path.join(base, f"index-{digest}.pickle")
+
+
+def load(path: str | None, root: str):
+    """(listings, runs) saved for this root, or None."""
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            # Safe to unpickle: the file sits in the user's own 0700 cache directory.
+            saved = pickle.load(handle)
+        if saved.get("format") != FORMAT_VERSION or saved.get("shape") != SHAPE or saved.get("root") != root:
+            return None
+        return saved["listings"], saved["runs"]
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # a corrupt or foreign cache is simply ignored
+        log.warning("ignoring persisted index %s: %s", path, exc)
+        return None
+
+
+def save(path: str | None, root: str, listings: dict, runs: dict) -> None:
+    """Atomically replace the index file; failures are logged, never raised."""
+    if path is None:
+        return
+    payload = {"format": FORMAT_VERSION, "shape": SHAPE, "root": root, "listings": listings, "runs": runs}
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        write_atomically(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError as exc:
+        log.warning("could not save the index to %s: %s", path, exc)

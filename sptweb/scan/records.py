@@ -1,0 +1,150 @@
+"""One run as the viewer sees it: an immutable record built by the scanner."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from ..edits.overlay import EMPTY, Overlay
+from .sidecar import SidecarMeta
+
+RUNNING = "running"
+FINISHED_STATUSES = frozenset({"completed", "failed"})
+# Statuses the table offers as filters, in display order; any other string a
+# writer invents still shows and filters, grouped under "other".
+KNOWN_STATUSES = ("running", "stale", "completed", "failed")
+
+SWEEP_TAG_PREFIX = "sweep:"  # `sweep:<slurm array job id>` marks the runs of one sweep
+
+# (st_ino, st_mtime_ns, st_size) of a file, or None when it does not exist.
+FileSig = tuple[int, int, int] | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunFiles:
+    """Stat signatures of the files whose change means the run changed."""
+
+    sidecar: FileSig = None
+    metrics: FileSig = None
+    media: FileSig = None
+    heartbeat: FileSig = None
+    overlay: FileSig = None  # the viewer's own edits (overlay.py)
+
+    @property
+    def heartbeat_mtime(self) -> float | None:
+        return self.heartbeat[1] / 1e9 if self.heartbeat else None
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """A run's identity, its last good metadata, and what is wrong with it now."""
+
+    run_id: str  # path relative to the runs root: the viewer's key
+    path: str  # absolute directory on this machine
+    meta: SidecarMeta  # last sidecar that parsed; defaults if none ever did
+    files: RunFiles
+    error: str | None = None  # why the current sidecar is unusable, shown in the UI
+    stale: bool = False
+    overlay: Overlay = EMPTY  # the user's edits, merged over the sidecar below
+    overlay_error: str | None = None
+    search_text: str = ""  # lower-cased id, name, tags, notes, hparams, summary
+
+    @property
+    def display_name(self) -> str | None:
+        return self.overlay.display_name or self.meta.display_name
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.run_id
+
+    @property
+    def notes(self) -> str:
+        return self.overlay.notes if self.overlay.notes is not None else self.meta.notes
+
+    @property
+    def archived(self) -> bool:
+        return self.overlay.archived
+
+    @property
+    def is_running(self) -> bool:
+        """The writer says it is training; a stale run counts too, as it may write again."""
+        return self.meta.status == RUNNING
+
+    @property
+    def sweep_id(self) -> str | None:
+        """The id in the run's first `sweep:<id>` tag, if any."""
+        return next((tag[len(SWEEP_TAG_PREFIX) :] for tag in self.tags if tag.startswith(SWEEP_TAG_PREFIX)), None)
+
+    @property
+    def status(self) -> str:
+        """The status to show and filter on: the writer's, or `stale`."""
+        return "stale" if self.stale else self.meta.status
+
+    @property
+    def status_group(self) -> str:
+        return self.status if self.status in KNOWN_STATUSES else "other"
+
+    @property
+    def created_at(self) -> float | None:
+        return self.meta.created_at
+
+    @property
+    def ended_at(self) -> float | None:
+        return self.meta.ended_at
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self.overlay.merged_tags(self.meta.tags)
+
+    def duration(self, now: float | None = None) -> float | None:
+        """Seconds from creation to the end, to now while running, else to the last update."""
+        start = self.meta.created_at
+        if start is None:
+            return None
+        end = self.meta.ended_at
+        if end is None:
+            live = self.is_running and not self.stale
+            end = (now or time.time()) if live else (self.files.heartbeat_mtime or self.meta.updated_at)
+        return None if end is None else max(0.0, end - start)
+
+
+def is_stale(status: str, heartbeat_mtime: float | None, now: float, stale_after: float) -> bool:
+    """docs/format.md: running with a heartbeat older than `stale_after`; no heartbeat is not stale."""
+    return status == RUNNING and heartbeat_mtime is not None and now - heartbeat_mtime > stale_after
+
+
+def build_search_text(run_id: str, meta: SidecarMeta, overlay: Overlay = EMPTY) -> str:
+    """Everything `q` searches, joined once per record so a search is one `in` per run."""
+    notes = overlay.notes if overlay.notes is not None else meta.notes
+    parts = [run_id, overlay.display_name or meta.display_name or "", meta.writer_run_id or "", notes, meta.status]
+    parts.extend(overlay.merged_tags(meta.tags))
+    parts.extend(f"{key}={value}" for key, value in meta.hparams.items())
+    parts.extend(f"{key}={value}" for key, value in meta.summary.items())
+    return "\n".join(parts).lower()
+
+
+def column_value(run: RunRecord, column: str, now: float | None = None):
+    """The value a table column shows, sorts and filters by; None when the run has none.
+
+    `hp.<key>` and `sum.<key>` name hparams and summary values; a bare key is
+    looked up in hparams, then summary.
+    """
+    if column.startswith("hp."):
+        return run.meta.hparams.get(column[3:])
+    if column.startswith("sum."):
+        return run.meta.summary.get(column[4:])
+    builtin = _BUILTIN_COLUMNS.get(column)
+    if builtin is not None:
+        return builtin(run, now)
+    return run.meta.hparams.get(column, run.meta.summary.get(column))
+
+
+_BUILTIN_COLUMNS = {
+    "name": lambda run, now: run.name.lower(),
+    "id": lambda run, now: run.run_id,
+    "status": lambda run, now: run.status,
+    "created": lambda run, now: run.created_at,
+    "ended": lambda run, now: run.ended_at,
+    "duration": lambda run, now: run.duration(now),
+    "tags": lambda run, now: " ".join(run.tags),
+    "notes": lambda run, now: run.notes,
+}

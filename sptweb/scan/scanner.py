@@ -1,0 +1,283 @@
+"""The scanner singleton: the only code that touches run files.
+
+It polls the runs root with `stat` (never inotify: it does not work on NFS),
+keeps an immutable `Snapshot` of every run that views read without locks, and
+publishes what changed to a `ChangeFeed` for the SSE streams.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from ..config import Config
+from ..edits import OverlayStore
+from ..logs import LogStore
+from ..media import MediaStore
+from ..metrics import MetricsStore
+from . import index as index_store
+from .changes import ChangeFeed, ChangeSet
+from .probe import check_run, same_for_table
+from .records import RunRecord
+from .walker import ListingCache, Visit
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Every Nth poll also re-stats the files of finished runs whose directory
+# mtime did not change, catching in-place rewrites that a rename-based writer
+# never does but a hand edit might.
+FULL_SWEEP_EVERY = 60
+# The persisted index is rewritten at most this often while runs change.
+INDEX_SAVE_EVERY_S = 30.0
+# Polling never takes more than about 1/(1+this) of the time: a 0.5 s scan of
+# a huge tree waits at least 2 s before the next, whatever --poll says.
+IDLE_PER_SCAN_SECOND = 4.0
+# Directories per thread-pool task: big enough to amortise the task overhead
+# on local disk, small enough to spread NFS round trips over the threads.
+VISIT_BATCH = 64
+# Threads only pay off when each directory visit waits on the network: on a
+# local disk a visit costs ~20 µs of CPU and threads just fight over the GIL
+# (10,000 runs: 1.0 s walking inline, 2.6 s with 16 threads on 2 cores).
+# Levels go through the pool once a visit is measured to take longer than this.
+SLOW_VISIT_S = 150e-6
+# Where `init_app` registers the scanner; views reach it through the app.
+EXTENSION_KEY = "sptweb.scanner"
+
+
+class SnapshotMemo:
+    """Results derived from one snapshot (sorted orders, column lists), kept as long as it is current.
+
+    A snapshot never changes, so nothing here goes stale; the next poll's
+    snapshot starts with an empty memo. Two threads may compute the same key
+    at once: both get a correct result and one of them is kept.
+    """
+
+    __slots__ = ("_results",)
+
+    def __init__(self) -> None:
+        self._results: dict = {}
+
+    def get(self, key, compute: Callable[[], T]) -> T:
+        results = self._results
+        if key not in results:
+            results[key] = compute()
+        return results[key]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything views need, immutable: swap it whole, read it without locks."""
+
+    runs: dict[str, RunRecord] = field(default_factory=dict)
+    version: int = 0
+    phase: str = "starting"  # starting -> walking (first walk) -> ready
+    dirs_done: int = 0
+    dirs_total: int = 0
+    scanned_at: float | None = None
+    memo: SnapshotMemo = field(default_factory=SnapshotMemo, compare=False, repr=False)
+
+    def get(self, run_id: str) -> RunRecord | None:
+        return self.runs.get(run_id)
+
+
+class Scanner:
+    """Discovery and change detection for one runs root; create once, `init_app` per app."""
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._scan_lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self.configure(Config())
+
+    def configure(self, config: Config) -> None:
+        """Point the scanner at a root and forget everything known about the old one."""
+        self.stop()
+        self.config = config
+        self.root = os.path.abspath(config.runs_dir)
+        self.feed = ChangeFeed()
+        self.snapshot = Snapshot()
+        self._listings = ListingCache()
+        self.metrics = MetricsStore(config.metrics_cache_mb << 20)  # parsed lazily, on first request
+        self.logs = LogStore()
+        self.media = MediaStore()
+        self.overlays = OverlayStore()
+        self._polls = 1  # the full sweep falls on later polls, not the first walk after a restart
+        self._visit_cost = 0.0  # measured seconds per directory visit; decides inline vs pool
+        self._last_published: dict[str, RunRecord] = {}
+        self._index_dirty = False
+        self._index_saved_at = 0.0
+        self._index_path = index_store.index_path(self.root, config.index_cache_dir)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+        self._pool = ThreadPoolExecutor(max_workers=config.scan_threads, thread_name_prefix="sptweb-scan")
+
+    def init_app(self, app, config: Config) -> None:
+        """Configure for this app, show the persisted index at once, start polling."""
+        self.configure(config)
+        self.load_index()
+        app.extensions[EXTENSION_KEY] = self
+        if config.start_scanner:
+            self.start()
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="sptweb-scanner", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop polling and wake every SSE stream so it can end."""
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        self._thread = None
+        if getattr(self, "feed", None) is not None:
+            self.feed.close()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            started = time.monotonic()
+            try:
+                self.scan_once()
+                self._maybe_save_index()
+            except Exception:  # a scan must never kill the thread: log and poll again
+                log.exception("scan failed")
+            spent = time.monotonic() - started
+            self._stop.wait(max(self.config.poll_interval, spent * IDLE_PER_SCAN_SECOND))
+
+    # -- one poll ------------------------------------------------------------
+
+    def scan_once(self) -> ChangeSet | None:
+        """Walk the tree once, update the snapshot; return what changed, or None."""
+        with self._scan_lock:
+            now = time.time()
+            full_sweep = self._polls % FULL_SWEEP_EVERY == 0
+            self._polls += 1
+            found = self._walk(now, full_sweep)
+            return self._publish(found, now)
+
+    def _walk(self, now: float, full_sweep: bool) -> dict[str, RunRecord]:
+        """Breadth-first, one thread-pool map per level: NFS latency overlaps."""
+        known = self.snapshot.runs
+        first_walk = self.snapshot.phase != "ready"
+        found: dict[str, RunRecord] = {}
+        seen_dirs: set[str] = set()
+        frontier, dirs_done = [self.root], 0
+
+        def visit(path: str) -> tuple[Visit | None, RunRecord | None]:
+            seen = self._listings.visit(path)
+            if seen is None or not seen.listing.has_sidecar:
+                return seen, None
+            run_id = self._run_id(path)
+            previous = known.get(run_id)
+            return seen, check_run(run_id, seen, previous, full_sweep, now, self.config.stale_after, self.overlays)
+
+        def visit_batch(paths: list[str]) -> list[tuple[Visit | None, RunRecord | None]]:
+            return [visit(path) for path in paths]
+
+        while frontier:
+            next_frontier: list[str] = []
+            for seen, record in self._visit_level(frontier, visit_batch):
+                if seen is None:
+                    continue
+                seen_dirs.add(seen.path)
+                if record is not None:
+                    found[record.run_id] = record
+                next_frontier.extend(os.path.join(seen.path, name) for name in seen.listing.subdirs)
+            dirs_done += len(frontier)
+            frontier = next_frontier
+            if first_walk:
+                self._show_progress(found, dirs_done, dirs_done + len(frontier))
+        self._listings.forget_missing(seen_dirs)
+        return found
+
+    def _visit_level(self, frontier: list[str], visit_batch) -> list:
+        """Visit one level of directories: inline on a fast disk, on the pool on a slow one."""
+        started = time.perf_counter()
+        if len(frontier) < VISIT_BATCH:  # a small level costs little either way, and says little about the disk
+            return visit_batch(frontier)
+        if self._visit_cost < SLOW_VISIT_S:
+            results = visit_batch(frontier)
+            self._visit_cost = (time.perf_counter() - started) / len(frontier)
+            return results
+        batches = [frontier[start : start + VISIT_BATCH] for start in range(0, len(frontier), VISIT_BATCH)]
+        results = [result for batch in self._pool.map(visit_batch, batches) for result in batch]
+        workers = min(len(batches), self.config.scan_threads)
+        self._visit_cost = (time.perf_counter() - started) * workers / len(frontier)
+        return results
+
+    def _run_id(self, path: str) -> str:
+        """The path relative to the root; a root that is itself a run is named by its folder."""
+        if path == self.root:
+            return os.path.basename(self.root) or "run"
+        return path[len(self.root) + 1 :]
+
+    # -- edits -----------------------------------------------------------------
+
+    def edit(self, run: RunRecord, edit: dict) -> RunRecord:
+        """Write a validated edit to the run's overlay, then rescan so every tab sees it now."""
+        self.overlays.edit(run.path, edit, run.meta.tags)
+        self.scan_once()
+        return self.snapshot.get(run.run_id) or run
+
+    # -- publishing ----------------------------------------------------------
+
+    def _show_progress(self, found: dict[str, RunRecord], done: int, total: int) -> None:
+        """During the first walk, show what was found so far (over any persisted index)."""
+        runs = {**self.snapshot.runs, **found}
+        self.snapshot = Snapshot(runs, self.snapshot.version, "walking", done, total, self.snapshot.scanned_at)
+
+    def _publish(self, found: dict[str, RunRecord], now: float) -> ChangeSet | None:
+        before = self._last_published
+        added = found.keys() - before.keys()
+        removed = before.keys() - found.keys()
+        differing = [run_id for run_id in found.keys() & before.keys() if found[run_id] is not before[run_id]]
+        changed = {run_id for run_id in differing if not same_for_table(found[run_id], before[run_id])}
+        touched = set(differing) - changed
+        change = None
+        if added or removed or differing or self.snapshot.phase != "ready":
+            change = self.feed.publish(added, changed, removed, touched)
+        self._last_published = found
+        self.snapshot = Snapshot(found, self.feed.version, "ready", self.snapshot.dirs_done, self.snapshot.dirs_total, now)
+        if change is not None:
+            self._index_dirty = True
+        return change
+
+    # -- persisted index -----------------------------------------------------
+
+    def load_index(self) -> None:
+        """Show the last run's index at once; the first walk then verifies it."""
+        loaded = index_store.load(self._index_path, self.root)
+        if loaded is None:
+            return
+        listings, runs = loaded
+        self._listings.load(listings)
+        self._last_published = runs
+        self.snapshot = Snapshot(runs, 0, "walking", 0, len(listings), None)
+
+    def _maybe_save_index(self) -> None:
+        if not self._index_dirty or time.time() - self._index_saved_at < INDEX_SAVE_EVERY_S:
+            return
+        self.save_index()
+
+    def save_index(self) -> None:
+        """Write the index to the user's cache dir (never into the runs tree)."""
+        self._index_saved_at = time.time()
+        self._index_dirty = False
+        index_store.save(self._index_path, self.root, self._listings.export(), self.snapshot.runs)
+
+
+scanner = Scanner()  # the one scanner of this process; `create_app` points it at the runs root
+
+
+def scanner_of(app) -> Scanner:
+    """The scanner `init_app` registered on this app."""
+    return app.extensions[EXTENSION_KEY]

@@ -1,0 +1,131 @@
+"""Turn the bytes of a sidecar.json into clean, typed run metadata.
+
+Pure functions, no file access: the scanner reads the bytes, this module
+survives every way docs/format.md says they break and says what went wrong.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+import orjson
+
+
+class SidecarError(ValueError):
+    """The sidecar could not be used; the message is shown to the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class SidecarMeta:
+    """The sidecar fields the viewer uses, each with the right type or a safe default."""
+
+    status: str = "unknown"
+    writer_run_id: str | None = None
+    run_dir: str | None = None
+    created_at: float | None = None
+    ended_at: float | None = None
+    updated_at: float | None = None
+    tags: tuple[str, ...] = ()
+    notes: str = ""
+    hparams: dict = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)
+    checkpoint_path: str | None = None
+    display_name: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def parse_sidecar(raw: bytes) -> SidecarMeta:
+    """Parse sidecar bytes; raise SidecarError with a readable reason when unusable."""
+    document = _load_json(raw)
+    if not isinstance(document, dict):
+        raise SidecarError(f"sidecar is a JSON {type(document).__name__}, not an object")
+    warnings: list[str] = []
+    hparams = _mapping(document, "hparams", warnings)
+    summary = _mapping(document, "summary", warnings)
+    return SidecarMeta(
+        status=_text(document, "status", warnings) or "unknown",
+        writer_run_id=_text(document, "run_id", warnings),
+        run_dir=_text(document, "run_dir", warnings),
+        created_at=_epoch(document, "created_at", warnings),
+        ended_at=_epoch(document, "ended_at", warnings),
+        updated_at=_epoch(document, "updated_at", warnings),
+        tags=_tags(document.get("tags"), warnings),
+        notes=_text(document, "notes", warnings) or "",
+        hparams=flatten(hparams),
+        summary=flatten(summary),
+        checkpoint_path=_text(document, "checkpoint_path", warnings),
+        display_name=_text(document, "display_name", warnings) or None,
+        warnings=tuple(warnings),
+    )
+
+
+def _load_json(raw: bytes):
+    """orjson for speed; the stdlib for what orjson refuses (NaN tokens, bad UTF-8)."""
+    if not raw.strip():
+        raise SidecarError("sidecar is empty (caught mid-write?)")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(raw.decode("utf-8", errors="replace"))
+    except json.JSONDecodeError as exc:
+        raise SidecarError(f"sidecar is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise SidecarError("sidecar nests too deeply") from None
+
+
+def _text(document: dict, key: str, warnings: list[str]) -> str | None:
+    value = document.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    warnings.append(f"{key} should be a string, got {type(value).__name__}")
+    return str(value)
+
+
+def _epoch(document: dict, key: str, warnings: list[str]) -> float | None:
+    value = document.get(key)
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    warnings.append(f"{key} should be epoch seconds, got {value!r:.40}")
+    return None
+
+
+def _mapping(document: dict, key: str, warnings: list[str]) -> dict:
+    value = document.get(key)
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    warnings.append(f"{key} should be an object, got {type(value).__name__}")
+    return {}
+
+
+def _tags(value, warnings: list[str]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        warnings.append(f"tags should be a list, got {type(value).__name__}")
+        return ()
+    return tuple(dict.fromkeys(str(tag) for tag in value if isinstance(tag, (str, int, float))))
+
+
+def flatten(mapping: dict, prefix: str = "") -> dict:
+    """Dot-join nested dicts (`{"slurm": {"task_id": 3}}` -> `slurm.task_id`); keep scalars.
+
+    Lists and other non-scalars become their compact JSON text so they still
+    display and search, and never break sorting.
+    """
+    flat: dict = {}
+    for key, value in mapping.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{name}."))
+        elif value is None or isinstance(value, (str, int, float, bool)):
+            flat[name] = value
+        else:
+            flat[name] = json.dumps(value, default=str)
+    return flat

@@ -1,0 +1,78 @@
+"""API: metric series of one run, downsampled and smoothed on the server."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, abort
+
+from ...metrics.series import SeriesRequest, series_payload
+from ...metrics.smoothing import MAX_WEIGHT
+from .. import args
+from ..current import get_scanner, run_or_404
+from ..responses import json_response
+from . import bp
+
+MAX_POINTS = 10_000  # pixels; wider than any screen
+MAX_KEYS = 200
+
+
+@bp.get("/metrics")
+def metrics():
+    """Columnar series per key: x, y (+ smooth, + bucket min/max when downsampled), raw counts."""
+    run = run_or_404(args.required("run"))
+    chart = series_request()
+    data = get_scanner().metrics.get(run.path, growing=run.is_running)
+    if chart.x_mode == "epoch" and not data.has_epoch:
+        abort(400, description=f"run {run.run_id!r} logs no epoch column; use x=step")
+    keys = _requested_keys(data.keys, run.run_id)
+    if args.choice("format", ("json", "csv")) == "csv":
+        return _csv_download(data, keys, chart, run.run_id)
+    return json_response(
+        {
+            "run": run.run_id,
+            "x": chart.x_mode,
+            "keys": data.keys,
+            "rows": data.rows,
+            "version": data.version,
+            "series": {key: series_payload(data, key, chart) for key in keys},
+        }
+    )
+
+
+def series_request() -> SeriesRequest:
+    xmin, xmax = args.number("xmin"), args.number("xmax")
+    if xmin is not None and xmax is not None and xmin > xmax:
+        abort(400, description=f"xmin ({xmin}) must not exceed xmax ({xmax})")
+    return SeriesRequest(
+        x_mode=args.choice("x", ("step", "epoch")),
+        points=args.integer("points", SeriesRequest.points, 10, MAX_POINTS),
+        smooth=args.number("smooth", 0.0, 0.0, MAX_WEIGHT),
+        smooth_mode=args.choice("smooth_mode", ("ema", "time")),
+        xmin=xmin,
+        xmax=xmax,
+        after=args.number("after"),
+    )
+
+
+def _requested_keys(available: list[str], run_id: str) -> list[str]:
+    keys = args.csv_list("keys") or available
+    unknown = [key for key in keys if key not in available]
+    if unknown:
+        abort(404, description=f"run {run_id!r} has no metric {unknown[0]!r}")
+    if len(keys) > MAX_KEYS:
+        abort(400, description=f"at most {MAX_KEYS} keys per request, got {len(keys)}")
+    return keys
+
+
+def _csv_download(data, keys: list[str], chart: SeriesRequest, run_id: str) -> Response:
+    """Full-resolution values (smoothing and downsampling off) as long-format CSV."""
+    full = SeriesRequest(x_mode=chart.x_mode, points=10**9, xmin=chart.xmin, xmax=chart.xmax)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["metric", chart.x_mode, "value"])
+    for key in keys:
+        payload = series_payload(data, key, full)
+        writer.writerows((key, repr(float(x)), repr(float(y))) for x, y in zip(payload["x"], payload["y"]))
+    name = run_id.replace("/", "_") + ("_" + keys[0].replace("/", "_") if len(keys) == 1 else "") + ".csv"
+    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,62 @@
+"""The `logs` blueprint: fragments of the run page's Logs tab (earlier lines, new lines, search).
+
+The tab itself is rendered by the run page (`run_tabs.logs_context`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, render_template, request, stream_template, url_for
+
+from ..logs.render import render_line, render_lines
+from ..logs.search import compile_query
+from .args import lenient_int
+from .current import get_scanner
+from .log_access import chunk_or_404, stream_or_404
+
+bp = Blueprint("logs", __name__, url_prefix="/logs")
+
+
+@bp.get("/before")
+def before():
+    """Lines before an offset, prepended by "Load earlier"."""
+    run, stream = stream_or_404()
+    chunk = chunk_or_404(stream, before=lenient_int("before") or 0)
+    return render_template("_log_before.html", run=run, stream=stream, chunk=chunk, lines=render_lines(chunk.data))
+
+
+@bp.get("/after")
+def after():
+    """Only the bytes past the follower's offset, appended while a run trains."""
+    run, stream = stream_or_404()
+    offset = lenient_int("after") or 0
+    chunk = chunk_or_404(stream, offset=offset)
+    body = render_template(
+        "_log_after.html",
+        run=run,
+        stream=stream,
+        chunk=chunk,
+        old_end=offset,
+        lines=render_lines(chunk.data),
+        partial=render_line(chunk.partial.decode("utf-8", errors="replace")),
+        following=run.is_running,
+    )
+    # A follower that fell far behind gets the fresh tail instead of the missed megabytes.
+    return body, {"HX-Reswap": "innerHTML"} if chunk.skipped else {}
+
+
+@bp.get("/search")
+def search():
+    """Matching lines over the whole file, streamed to the browser as they are found."""
+    run, stream = stream_or_404()
+    query = request.args.get("q", "").strip()
+    if not query:
+        return ""
+    try:
+        pattern = compile_query(query, regex=request.args.get("regex") == "1")
+    except re.error as exc:  # tell the user; the page stays as it was
+        return render_template("_log_search.html", error=f"bad regular expression: {exc}", matches=[], query=query)
+    jump = url_for("runs.run_page", run_id=run.run_id, tab="logs", stream=stream.id)
+    matches = ((match, render_line(match.text)) for match in get_scanner().logs.search(stream, pattern))
+    return stream_template("_log_search.html", matches=matches, query=query, jump=jump, error=None)

@@ -1,0 +1,40 @@
+"""The `media` blueprint: a run's media files, only ever from under its media/ directory."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from flask import Blueprint, abort, send_file
+
+from . import args
+from .current import get_scanner, run_or_404
+
+bp = Blueprint("media", __name__)
+
+CACHE_SECONDS = 365 * 24 * 3600  # file names carry the step, so a URL's bytes never change
+EXTRA_TYPES = {
+    ".webm": "video/webm",
+    ".mp4": "video/mp4",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".mov": "video/quicktime",
+}
+
+
+@bp.get("/media/file")
+def file():
+    """One file under the run's media/ directory; Range requests let videos seek."""
+    run = run_or_404(args.required("run"))
+    relative = args.required("path")
+    path = get_scanner().media.file_path(run.path, relative)
+    if path is None:
+        abort(404, description=f"no media file {relative[:200]!r} in run {run.run_id!r}")
+    response = send_file(path, mimetype=_content_type(path), conditional=True, max_age=CACHE_SECONDS)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}, immutable"
+    return response
+
+
+def _content_type(path: str) -> str:
+    suffix = "." + path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    return EXTRA_TYPES.get(suffix) or mimetypes.guess_type(path)[0] or "application/octet-stream"
