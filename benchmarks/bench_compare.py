@@ -13,8 +13,8 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-
 from common import timed
+
 from sptweb import create_app
 from sptweb.scan import scanner_of
 

@@ -12,11 +12,11 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import count_calls, timed  # noqa: E402
-from runtree import build_tree, default_root  # noqa: E402
+from common import count_calls, timed
+from runtree import build_tree, default_root
 
-from sptweb import create_app  # noqa: E402
-from sptweb.scan import Scanner, scanner_of  # noqa: E402
+from sptweb import create_app
+from sptweb.scan import Scanner, scanner_of
 
 
 def main() -> None:

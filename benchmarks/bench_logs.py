@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from common import timed
+
 from sptweb import create_app
 from sptweb.scan import scanner_of
 
@@ -57,7 +58,7 @@ def main() -> None:
     new = response.json
     print(f"follow read after 3 new lines: {follow * 1000:.1f} ms, returned {len(new['text'].encode())} bytes (appended: {3 * len(LINE.format('NEW').encode())})")
     for query, note in (("new", "lowercase: any case"), ("NEW", "has a capital: exact case")):
-        search, response = timed(lambda: client.get(f"/api/log/search?run=run&stream=run:train.out&q={query}"))
+        search, response = timed(lambda query=query: client.get(f"/api/log/search?run=run&stream=run:train.out&q={query}"))
         print(f"search of the whole file for {query!r} ({note}), matches at the very end: {search:.1f} s, {response.text.count(chr(10)) - 1} matches")
     with open(log, "r+b") as handle:  # leave the file as it was, for the next run
         handle.truncate(size)

@@ -14,12 +14,12 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from bigcsv import TRAIN_KEYS, VAL_KEYS, write_big_csv  # noqa: E402
-from common import best_of, timed  # noqa: E402
+from bigcsv import TRAIN_KEYS, VAL_KEYS, write_big_csv
+from common import best_of, timed
 
-from sptweb import create_app  # noqa: E402
-from sptweb.metrics.store import RunMetrics  # noqa: E402
-from sptweb.scan import scanner_of  # noqa: E402
+from sptweb import create_app
+from sptweb.metrics.store import RunMetrics
+from sptweb.scan import scanner_of
 
 CHART = "/api/metrics?run=big&keys=train/loss&points=800"
 

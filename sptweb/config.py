@@ -35,7 +35,7 @@ class Config:
     index_cache_dir: str | None = None  # where the persisted index lives; None = user cache dir
 
     @classmethod
-    def from_env(cls, overrides: dict | None = None) -> "Config":
+    def from_env(cls, overrides: dict | None = None) -> Config:
         """Defaults, then SPTWEB_<FIELD> environment variables, then explicit overrides."""
         values = {}
         for field in fields(cls):

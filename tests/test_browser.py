@@ -2,7 +2,6 @@
 import os
 
 import pytest
-
 from browser import chromium_page, live_server
 
 from sptweb.scan import scanner_of
@@ -215,9 +214,8 @@ def test_media_tab_shows_images_and_plays_a_video(server, make_run, scan):
 def test_notes_edited_in_one_tab_show_in_another(server, make_run, scan):
     make_run("e/r", status="running", ended_at=None, heartbeat_age=1, notes="")
     scan()
-    from playwright.sync_api import sync_playwright
-
     from browser import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

@@ -84,7 +84,7 @@ def test_config_diff_detects_differing_columns_and_missing_values():
     assert column_differs(runs, "sum.acc")  # c has no acc
     table = diff_table(runs, hide_identical=True, sort="-hp.lr", now=0)
     assert [column.name for column in table.columns] == ["hp.lr", "sum.acc"] and table.hidden == 1
-    assert [row.run_id for row in table.rows][0] == "b"
+    assert next(row.run_id for row in table.rows) == "b"
     assert len(diff_table(runs, hide_identical=False, sort="", now=0).columns) == 3
 
 

@@ -2,7 +2,6 @@
 import pytest
 
 
-
 def open_stream(client, url="/events"):
     response = client.get(url, buffered=False)
     return response, iter(response.response)

@@ -4,7 +4,6 @@ import re
 import pytest
 
 
-
 def row_ids(html: str) -> list[str]:
     return re.findall(r'data-run-id="([^"]+)"', html)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +31,7 @@ class CurveModel:
     num_classes: int
 
     @classmethod
-    def from_hparams(cls, hparams: Mapping[str, Any]) -> "CurveModel":
+    def from_hparams(cls, hparams: Mapping[str, Any]) -> CurveModel:
         """Build the model from flattened hparams (as stored in the sidecar)."""
         return cls(
             lr=float(hparams["optim.lr"]),
@@ -109,7 +110,7 @@ class Cadence:
     steps_per_epoch: int
 
     @classmethod
-    def from_hparams(cls, hparams: Mapping[str, Any]) -> "Cadence":
+    def from_hparams(cls, hparams: Mapping[str, Any]) -> Cadence:
         """Read the cadence back from flattened hparams."""
         max_steps = int(hparams["trainer.max_steps"])
         return cls(
@@ -211,7 +212,7 @@ def metric_stats(table: MetricTable) -> dict[str, dict[str, float | int]]:
         finite_or_inf = logged[~np.isnan(logged)]
         low = float(finite_or_inf.min()) if len(finite_or_inf) else float("nan")
         high = float(finite_or_inf.max()) if len(finite_or_inf) else float("nan")
-        stats[key] = {"last": float(logged[-1]), "min": low, "max": high, "count": int(len(logged))}
+        stats[key] = {"last": float(logged[-1]), "min": low, "max": high, "count": len(logged)}
     return stats
 
 

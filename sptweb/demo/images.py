@@ -99,7 +99,7 @@ def _pixelate(picture: np.ndarray, factor: int) -> np.ndarray:
 def recon_image(seed: int, progress: float, size: int = 64) -> np.ndarray:
     """A 'reconstruction' that gets sharper and less noisy as progress goes 0 -> 1."""
     target = _blobs(np.random.default_rng(seed), size, count=5)
-    factor = 2 ** int(round(4 * (1 - progress)))  # 16x16 blocks early, full res at the end
+    factor = 2 ** round(4 * (1 - progress))  # 16x16 blocks early, full res at the end
     noise = np.random.default_rng(seed + 1).normal(0, 0.35 * (1 - progress) + 0.02, target.shape)
     return _to_uint8(_pixelate(target, factor) + noise)
 

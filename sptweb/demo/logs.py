@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 
@@ -40,7 +40,7 @@ _FAILURE_FRAMES = {
 
 def stamp(when: float) -> str:
     """UTC 'YYYY-mm-dd HH:MM:SS' for log lines."""
-    return datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def progress_line(when: float, epoch: int, step: int, max_steps: int, values: Mapping[str, float]) -> str:
@@ -98,7 +98,7 @@ def _submitit_header(spec: RunSpec, rank: int, clock: _Clock) -> list[str]:
 
 
 def _rank0_out(spec: RunSpec, model: CurveModel, clock: _Clock) -> list[str]:
-    lines = _submitit_header(spec, 0, clock) + [f"{BOLD}config{RESET}:"]
+    lines = [*_submitit_header(spec, 0, clock), f"{BOLD}config{RESET}:"]
     lines += [f"  {key}: {value}" for key, value in spec.hparams.items()]
     params_m = spec.hparams["model.depth"] * spec.hparams["model.width"] * 0.012
     lines += ["GPU available: True (cuda), used: True", "TPU available: False, using: 0 TPU cores",
@@ -214,5 +214,5 @@ def write_run_dir_logs(spec: RunSpec, run_dir: Path, model: CurveModel) -> None:
     if spec.sweep_id is None:  # only the standalone run gets the broken bytes
         out.insert(len(out) // 2, INVALID_UTF8_LINE)
     (run_dir / "train.out").write_bytes(b"".join(out))
-    err = [f"{RED}{BOLD}warning{RESET}: torch.compile disabled (no triton)"] + _rank0_err(spec, model, clock)
+    err = [f"{RED}{BOLD}warning{RESET}: torch.compile disabled (no triton)", *_rank0_err(spec, model, clock)]
     (run_dir / "train.err").write_text("\n".join(err) + "\n", encoding="utf-8")

@@ -195,4 +195,4 @@ def plan_runs(seed: int, now: float) -> list[RunSpec]:
         for sweep in SWEEPS
         for task, point in enumerate(sweep.grid_points())
     ]
-    return runs + [_debug_run(seed, now)]
+    return [*runs, _debug_run(seed, now)]

@@ -9,7 +9,14 @@ from typing import Any
 import numpy as np
 
 from .curves import (
-    Cadence, CurveModel, MetricTable, apply_quirk, build_table, last_values, metric_stats, table_to_csv,
+    Cadence,
+    CurveModel,
+    MetricTable,
+    apply_quirk,
+    build_table,
+    last_values,
+    metric_stats,
+    table_to_csv,
 )
 from .files import set_mtime, touch, write_json_atomic
 from .logs import write_run_dir_logs, write_submitit_logs

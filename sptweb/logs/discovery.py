@@ -8,11 +8,10 @@
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import os
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # run records come from scan/, which imports this package
     from ..scan.records import RunRecord

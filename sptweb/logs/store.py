@@ -6,11 +6,10 @@ request can name a file outside it.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import os
 import threading
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from . import reader, search
 from .discovery import LogStream, discover, watched_dirs

@@ -18,7 +18,7 @@ class GrowableArray:
     and leaves the old one to whoever still holds it.
     """
 
-    __slots__ = ("_buffer", "_size", "_headroom")
+    __slots__ = ("_buffer", "_headroom", "_size")
 
     def __init__(self, dtype, values: np.ndarray | None = None, growing: bool = False) -> None:
         self._buffer = np.empty(0, dtype=dtype)

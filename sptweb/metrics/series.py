@@ -1,11 +1,10 @@
 """From a run's parsed metrics to what one chart needs: sorted, smoothed, ranged, downsampled."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-
-from collections import OrderedDict
 
 from . import downsample
 from .growable import GrowableArray

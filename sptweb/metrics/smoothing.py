@@ -10,6 +10,8 @@ trains are smoothed in time proportional to their number.
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 MAX_WEIGHT = 0.999
@@ -98,7 +100,7 @@ def _block_recurrence(values: np.ndarray, log_decays: np.ndarray, state: float, 
     block_of_point = np.floor(-local_log / BLOCK_LOG_SPAN)
     boundaries = [0, *(np.flatnonzero(np.diff(block_of_point)) + 1), len(values)]
     raw = np.empty(len(values))
-    for start, stop in zip(boundaries[:-1], boundaries[1:]):
+    for start, stop in itertools.pairwise(boundaries):
         base = local_log[start - 1] if start else 0.0
         log_p = local_log[start:stop] - base
         weighted = (1.0 - decays[start:stop]) * values[start:stop] * np.exp(-log_p)

@@ -22,7 +22,7 @@ class ChartState:
     metric_filter: str = ""
 
     @classmethod
-    def from_args(cls, args) -> "ChartState":
+    def from_args(cls, args) -> ChartState:
         return cls(
             x=args.get("x") if args.get("x") in ("step", "epoch") else "step",
             logy=args.get("logy") == "1",

@@ -35,7 +35,7 @@ class TableQuery:
     group: str = ""  # a column (or "sweep"): rows grouped under a header with counts and means
 
     @classmethod
-    def from_args(cls, args) -> "TableQuery":
+    def from_args(cls, args) -> TableQuery:
         """Parse request args leniently: a bad value falls back to its default."""
         cols = _split_cols(args.getlist("cols")) if "cols" in args else None
         return cls(
@@ -88,7 +88,7 @@ class TablePage:
     groups: dict = field(default_factory=dict)  # group key -> GroupSummary, over every matching run
     group: str = ""
 
-    def group_of(self, run: RunRecord) -> "GroupSummary | None":
+    def group_of(self, run: RunRecord) -> GroupSummary | None:
         return self.groups.get(group_key(group_value(run, self.group))) if self.group else None
 
 
