@@ -4,6 +4,7 @@
 
 Prints figures; asserts nothing (see README for the latest numbers).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,7 +45,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--points", type=int, default=100_000)
     args = parser.parse_args()
-    root = Path(os.environ.get("SPTWEB_BENCH_DIR", tempfile.gettempdir())) / f"sptweb-bench-compare-{args.runs}x{args.points}"
+    root = (
+        Path(os.environ.get("SPTWEB_BENCH_DIR", tempfile.gettempdir()))
+        / f"sptweb-bench-compare-{args.runs}x{args.points}"
+    )
     build_time, _ = timed(lambda: build(root, args.runs, args.points))
     print(f"tree: {args.runs} runs x {args.points:,} points of train/loss (built/reused in {build_time:.1f} s)")
     app = create_app({"runs_dir": str(root), "start_scanner": False, "index_cache_dir": "", "auth": False})
@@ -62,8 +66,12 @@ def main() -> None:
     page, _ = timed(lambda: client.get("/compare?tag=sweep:1"))
     groups = len(grouped.json["groups"])
     print(f"overlay, cold (parses {args.runs} files): {cold:6.2f} s")
-    print(f"overlay, warm:                        {warm * 1000:6.0f} ms   ({len(response.data) / 1024:.0f} KiB for {args.runs} runs x 1,600 slots)")
-    print(f"grouped bands (-seed), first / warm:  {grouped_first * 1000:6.0f} / {grouped_warm * 1000:.0f} ms   ({groups} groups, {len(grouped.data) / 1024:.0f} KiB)")
+    print(
+        f"overlay, warm:                        {warm * 1000:6.0f} ms   ({len(response.data) / 1024:.0f} KiB for {args.runs} runs x 1,600 slots)"
+    )
+    print(
+        f"grouped bands (-seed), first / warm:  {grouped_first * 1000:6.0f} / {grouped_warm * 1000:.0f} ms   ({groups} groups, {len(grouped.data) / 1024:.0f} KiB)"
+    )
     print(f"overlay with smoothing 0.9, first:    {smooth_first * 1000:6.0f} ms")
     print(f"compare page render:                  {page * 1000:6.0f} ms")
     print(f"metrics cache after the run:          {scanner.metrics.nbytes / 2**20:6.0f} MiB")

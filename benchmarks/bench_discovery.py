@@ -3,6 +3,7 @@ and rendering `/`. Prints figures; asserts nothing (see README for the latest nu
 
     python benchmarks/bench_discovery.py [--runs 10000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,7 +57,9 @@ def main() -> None:
     client.get("/")  # warm the template cache
     full = min(timed(lambda: client.get("/"))[0] for _ in range(5))
     fragment = min(timed(lambda: client.get("/", headers={"HX-Request": "true"}))[0] for _ in range(5))
-    search = min(timed(lambda: client.get("/?q=vit&sort=-sum.val/acc", headers={"HX-Request": "true"}))[0] for _ in range(5))
+    search = min(
+        timed(lambda: client.get("/?q=vit&sort=-sum.val/acc", headers={"HX-Request": "true"}))[0] for _ in range(5)
+    )
     api = min(timed(lambda: client.get("/api/runs?per_page=100"))[0] for _ in range(5))
     size = len(client.get("/").data)
     print(f"render / (full page):  {full * 1000:6.1f} ms  ({size / 1024:.0f} KiB, 100 rows of {args.runs})")

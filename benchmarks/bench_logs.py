@@ -4,6 +4,7 @@
 
 Prints figures; asserts nothing (see README for the latest numbers).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,17 +50,25 @@ def main() -> None:
     body = response.json
     page = min(timed(lambda: client.get("/run/run?tab=logs"))[0] for _ in range(3))
     api_warm = min(timed(lambda: client.get("/api/log?run=run&stream=run:train.out"))[0] for _ in range(3))
-    print(f"tail via /api/log, first:   {api_tail * 1000:6.1f} ms   ({len(body['text']) / 1e6:.2f} MB of {size / 1e9:.2f} GB; target < 300 ms)")
+    print(
+        f"tail via /api/log, first:   {api_tail * 1000:6.1f} ms   ({len(body['text']) / 1e6:.2f} MB of {size / 1e9:.2f} GB; target < 300 ms)"
+    )
     print(f"tail via /api/log, warm:    {api_warm * 1000:6.1f} ms")
     print(f"Logs tab page (tail rendered as HTML, ANSI coloured): {page * 1000:.0f} ms")
     with open(log, "ab") as handle:
         handle.write(LINE.format("NEW").encode() * 3)
     follow, response = timed(lambda: client.get(f"/api/log?run=run&stream=run:train.out&offset={body['next_offset']}"))
     new = response.json
-    print(f"follow read after 3 new lines: {follow * 1000:.1f} ms, returned {len(new['text'].encode())} bytes (appended: {3 * len(LINE.format('NEW').encode())})")
+    print(
+        f"follow read after 3 new lines: {follow * 1000:.1f} ms, returned {len(new['text'].encode())} bytes (appended: {3 * len(LINE.format('NEW').encode())})"
+    )
     for query, note in (("new", "lowercase: any case"), ("NEW", "has a capital: exact case")):
-        search, response = timed(lambda query=query: client.get(f"/api/log/search?run=run&stream=run:train.out&q={query}"))
-        print(f"search of the whole file for {query!r} ({note}), matches at the very end: {search:.1f} s, {response.text.count(chr(10)) - 1} matches")
+        search, response = timed(
+            lambda query=query: client.get(f"/api/log/search?run=run&stream=run:train.out&q={query}")
+        )
+        print(
+            f"search of the whole file for {query!r} ({note}), matches at the very end: {search:.1f} s, {response.text.count(chr(10)) - 1} matches"
+        )
     with open(log, "r+b") as handle:  # leave the file as it was, for the next run
         handle.truncate(size)
 

@@ -4,6 +4,7 @@
 
 Prints figures; asserts nothing (see README for the latest numbers).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,9 +74,13 @@ def main() -> None:
     full_after, _ = timed(lambda: client.get(CHART))
     reparse = best_of(3, lambda: RunMetrics(str(root / "big")).refresh())
     new_points = live_response.json["series"]["train/loss"]["count"]
-    print(f"100-row append, parse:       {refresh * 1000:7.2f} ms   ({appended:,} new bytes of {path.stat().st_size:,};"
-          f" re-parsing the file: {reparse * 1000:.0f} ms)")
-    print(f"   live update (after=x):    {live * 1000:7.2f} ms   ({new_points} new points, sorted+smoothed caches extended)")
+    print(
+        f"100-row append, parse:       {refresh * 1000:7.2f} ms   ({appended:,} new bytes of {path.stat().st_size:,};"
+        f" re-parsing the file: {reparse * 1000:.0f} ms)"
+    )
+    print(
+        f"   live update (after=x):    {live * 1000:7.2f} ms   ({new_points} new points, sorted+smoothed caches extended)"
+    )
     print(f"   full chart after append:  {full_after * 1000:7.1f} ms")
     memory = scanner.metrics.nbytes / 2**20
     print(f"resident arrays of the run:  {memory:7.0f} MiB  (incl. cached sorted/smoothed series)")

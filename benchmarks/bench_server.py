@@ -6,6 +6,7 @@ page and API requests from 4 concurrent clients. Prints figures; asserts nothing
 
     python benchmarks/bench_server.py [--streams 50] [--requests 400]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,15 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-PAGES = ["/", "/?q=vit&sort=-sum.val/acc", "/api/runs", "/run/proj-vit/4000001_3/run", "/run/proj-vit/4000001_3/run?tab=logs",
-         "/api/metrics?run=proj-vit/4000001_3/run&keys=train/loss&points=800", "/compare?tag=sweep:4000001&view=diff"]
+PAGES = [
+    "/",
+    "/?q=vit&sort=-sum.val/acc",
+    "/api/runs",
+    "/run/proj-vit/4000001_3/run",
+    "/run/proj-vit/4000001_3/run?tab=logs",
+    "/api/metrics?run=proj-vit/4000001_3/run&keys=train/loss&points=800",
+    "/compare?tag=sweep:4000001&view=diff",
+]
 
 
 def free_port() -> int:
@@ -77,7 +85,10 @@ def main() -> None:
     env = {**os.environ, "SPTWEB_INDEX_CACHE_DIR": ""}
     server = subprocess.Popen(
         [sys.executable, "-m", "sptweb", "demo", demo_dir, "--port", str(port), "--no-auth"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
     )
     try:
         server.stdout.readline(), server.stdout.readline()  # "writing…", "serving…"
@@ -87,7 +98,9 @@ def main() -> None:
 
         stop = threading.Event()
         statuses: list[int] = []
-        streams = [threading.Thread(target=open_stream, args=(port, statuses, stop), daemon=True) for _ in range(args.streams)]
+        streams = [
+            threading.Thread(target=open_stream, args=(port, statuses, stop), daemon=True) for _ in range(args.streams)
+        ]
         for thread in streams:
             thread.start()
         deadline = time.monotonic() + 20
@@ -98,10 +111,16 @@ def main() -> None:
             latencies = list(clients.map(lambda i: timed_get(port, PAGES[i % len(PAGES)]), range(args.requests)))
         wall = time.perf_counter() - started
         accepted, deferred = statuses.count(200), statuses.count(204)
-        print(f"{args.streams} SSE clients: {accepted} streaming, {deferred} told to poll (204: the cap keeps 8 threads for pages)")
-        print(f"page/API requests, no streams open:  p50 {statistics.median(baseline) * 1000:6.1f} ms   p95 {percentile(baseline, .95) * 1000:6.1f} ms")
-        print(f"with {accepted} streams open, 4 clients: p50 {statistics.median(latencies) * 1000:6.1f} ms   p95 {percentile(latencies, .95) * 1000:6.1f} ms"
-              f"   max {max(latencies) * 1000:.0f} ms   ({args.requests} requests in {wall:.1f} s, none failed)")
+        print(
+            f"{args.streams} SSE clients: {accepted} streaming, {deferred} told to poll (204: the cap keeps 8 threads for pages)"
+        )
+        print(
+            f"page/API requests, no streams open:  p50 {statistics.median(baseline) * 1000:6.1f} ms   p95 {percentile(baseline, 0.95) * 1000:6.1f} ms"
+        )
+        print(
+            f"with {accepted} streams open, 4 clients: p50 {statistics.median(latencies) * 1000:6.1f} ms   p95 {percentile(latencies, 0.95) * 1000:6.1f} ms"
+            f"   max {max(latencies) * 1000:.0f} ms   ({args.requests} requests in {wall:.1f} s, none failed)"
+        )
         stop_started = time.perf_counter()
         server.send_signal(signal.SIGTERM)
         code = server.wait(timeout=30)

@@ -1,4 +1,5 @@
 """Write a Lightning-style metrics.csv of N rows x 10 metrics (sparse val rows), for benchmarks."""
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """Helpers shared by the benchmark scripts: timing and call counting."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """Build a synthetic tree of N finished runs (plus a few running) for the benchmarks."""
+
 from __future__ import annotations
 
 import json

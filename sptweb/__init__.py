@@ -1,4 +1,5 @@
 """sptweb: a self-hosted web viewer for ML training runs on shared filesystems."""
+
 from __future__ import annotations
 
 import os

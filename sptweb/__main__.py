@@ -1,4 +1,5 @@
 """`python -m sptweb` is the `sptweb` command."""
+
 import sys
 
 from .cli import main

@@ -1,4 +1,5 @@
 """Command line: `sptweb serve DIR` and `sptweb demo [DIR]`."""
+
 from __future__ import annotations
 
 import argparse
@@ -61,8 +62,10 @@ def _config(args: argparse.Namespace, runs_dir: str) -> Config:
     if args.token:
         overrides["token"] = args.token
     if args.no_auth:
-        print("sptweb: WARNING: --no-auth: anyone who can reach this port can read your runs and edit their notes",
-              file=sys.stderr)
+        print(
+            "sptweb: WARNING: --no-auth: anyone who can reach this port can read your runs and edit their notes",
+            file=sys.stderr,
+        )
     return Config.from_env(
         {
             **overrides,
@@ -109,7 +112,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     serve_cmd = commands.add_parser("serve", help="serve the runs under DIR")
-    serve_cmd.add_argument("dir", metavar="DIR", help="runs root: every folder below it holding a sidecar.json is a run")
+    serve_cmd.add_argument(
+        "dir", metavar="DIR", help="runs root: every folder below it holding a sidecar.json is a run"
+    )
     serve_cmd.set_defaults(command=_serve)
 
     demo_cmd = commands.add_parser("demo", help="write a demo run tree and serve it")
@@ -118,17 +123,28 @@ def _parser() -> argparse.ArgumentParser:
 
     for sub in (serve_cmd, demo_cmd):
         sub.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-        sub.add_argument("--port", type=_bounded(int, 0, 65535), default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-        sub.add_argument("--poll", type=_bounded(float, 0.05, 3600), default=1.0, help="seconds between scans (default 1.0)")
         sub.add_argument(
-            "--threads", type=_bounded(int, 2, 1024), default=DEFAULT_THREADS,
+            "--port", type=_bounded(int, 0, 65535), default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
+        )
+        sub.add_argument(
+            "--poll", type=_bounded(float, 0.05, 3600), default=1.0, help="seconds between scans (default 1.0)"
+        )
+        sub.add_argument(
+            "--threads",
+            type=_bounded(int, 2, 1024),
+            default=DEFAULT_THREADS,
             help=f"server threads (default {DEFAULT_THREADS}); live streams may use all but {RESERVED_THREADS}",
         )
         sub.add_argument("--read-only", action="store_true", help="hide edit controls; edit endpoints answer 403")
         sub.add_argument("--token", help="access token (default: SPTWEB_TOKEN, else the one in ~/.config/sptweb/token)")
         sub.add_argument("--no-auth", action="store_true", help="no token: anyone who can reach the port gets in")
-        sub.add_argument("--allow-host", action="append", default=[], metavar="NAME",
-                         help="also answer to this Host header (e.g. a proxy name); repeatable")
+        sub.add_argument(
+            "--allow-host",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="also answer to this Host header (e.g. a proxy name); repeatable",
+        )
     return parser
 
 

@@ -1,4 +1,5 @@
 """Runtime settings: defaults, overridable by a dict or SPTWEB_* environment variables."""
+
 from __future__ import annotations
 
 import os

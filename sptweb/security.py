@@ -5,6 +5,7 @@ request but static assets needs the token (like Jupyter): from the URL once
 (which sets an HttpOnly, SameSite=Strict cookie), from that cookie, or from an
 `Authorization: Bearer` header for scripts.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -78,7 +79,9 @@ def init_app(app: Flask, config) -> None:
     @app.before_request
     def guard():
         if _hostname(request.host) not in hosts:
-            return _refuse(400, f"unknown Host {request.host!r}; start sptweb with --allow-host {_hostname(request.host)}")
+            return _refuse(
+                400, f"unknown Host {request.host!r}; start sptweb with --allow-host {_hostname(request.host)}"
+            )
         if len(request.query_string) > MAX_QUERY_BYTES:
             return _refuse(400, f"query string over {MAX_QUERY_BYTES // 1024} KiB")
         if not config.auth or request.endpoint == "static":
@@ -144,7 +147,9 @@ def _hostname(host: str) -> str:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith(("/api/", "/events")) or request.headers.get("Accept", "").startswith("application/json")
+    return request.path.startswith(("/api/", "/events")) or request.headers.get("Accept", "").startswith(
+        "application/json"
+    )
 
 
 def _refuse(status: int, message: str):

@@ -1,4 +1,5 @@
 """Serve the app with waitress: bind, announce, shut down cleanly on SIGTERM and SIGINT."""
+
 from __future__ import annotations
 
 import signal

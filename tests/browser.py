@@ -1,4 +1,5 @@
 """Helpers for browser tests: a real waitress server in a thread, headless Debian Chromium."""
+
 from __future__ import annotations
 
 import threading

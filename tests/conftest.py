@@ -1,4 +1,5 @@
 """Fixtures: real run trees in tmp_path, an app whose scanner is driven synchronously."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -54,7 +55,14 @@ def runs_root(tmp_path: Path) -> Path:
 def make_run(runs_root: Path):
     """make_run("proj/1_0/run", status="running", heartbeat_age=10, hparams={...}) -> run dir."""
 
-    def make(run_id: str, *, raw: bytes | None = None, heartbeat_age: float | None = None, metrics: str | None = None, **fields) -> Path:
+    def make(
+        run_id: str,
+        *,
+        raw: bytes | None = None,
+        heartbeat_age: float | None = None,
+        metrics: str | None = None,
+        **fields,
+    ) -> Path:
         run_dir = runs_root / run_id
         run_dir.mkdir(parents=True, exist_ok=True)
         sidecar = {
@@ -97,7 +105,12 @@ def make_app(runs_root: Path, tmp_path: Path):
             return responses[-1]
 
     def make(**overrides):
-        settings = {"runs_dir": str(runs_root), "start_scanner": False, "index_cache_dir": str(tmp_path / "cache"), "auth": False}
+        settings = {
+            "runs_dir": str(runs_root),
+            "start_scanner": False,
+            "index_cache_dir": str(tmp_path / "cache"),
+            "auth": False,
+        }
         apps.append(create_app({**settings, **overrides}))
         apps[-1].test_client_class = ClosingClient
         return apps[-1]

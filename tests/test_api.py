@@ -1,4 +1,5 @@
 """The JSON API: shapes from DESIGN.md, paging, errors as JSON."""
+
 import orjson
 
 
@@ -10,7 +11,19 @@ def test_runs_shape_and_paging(client, make_run, scan):
     assert response.status_code == 200 and response.mimetype == "application/json"
     body = response.json
     assert body["total"] == 5 and body["pages"] == 3 and [run["run_id"] for run in body["runs"]] == ["r4"]
-    expected = {"run_id", "name", "status", "stale", "created_at", "ended_at", "tags", "notes", "archived", "hparams", "summary"}
+    expected = {
+        "run_id",
+        "name",
+        "status",
+        "stale",
+        "created_at",
+        "ended_at",
+        "tags",
+        "notes",
+        "archived",
+        "hparams",
+        "summary",
+    }
     assert expected <= set(body["runs"][0])
 
 

@@ -1,4 +1,5 @@
 """The pages in a real headless Chromium: rows render, live updates arrive without a reload."""
+
 import os
 
 import pytest
@@ -106,7 +107,8 @@ def test_open_chart_extends_when_the_run_appends(server, make_run, runs_root, sc
             handle.write("2,0.123\n")
         scan()
         page.wait_for_function(
-            "() => document.querySelector(\".panel[data-key='loss'] .stats\").innerText.includes('last 0.123')", timeout=10_000
+            "() => document.querySelector(\".panel[data-key='loss'] .stats\").innerText.includes('last 0.123')",
+            timeout=10_000,
         )
         assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
 
@@ -163,7 +165,9 @@ def test_logs_tab_follows_new_lines_and_loads_earlier(server, make_run, runs_roo
         scan()
         page.wait_for_selector("#log-lines .ansi-fg-31 >> text=fresh red line", timeout=10_000)
         assert page.locator("#log-lines >> text=partial now complete").count() == 1  # the finished line, once
-        assert page.evaluate("(() => { const v = document.getElementById('log-view'); return v.scrollHeight - v.scrollTop - v.clientHeight < 40; })()")
+        assert page.evaluate(
+            "(() => { const v = document.getElementById('log-view'); return v.scrollHeight - v.scrollTop - v.clientHeight < 40; })()"
+        )
         first_before = page.locator("#log-lines .line").first.inner_text()
         page.click("#log-earlier")
         page.wait_for_function(f"() => document.querySelector('#log-lines .line').innerText !== {first_before!r}")
@@ -190,7 +194,15 @@ def test_media_tab_shows_images_and_plays_a_video(server, make_run, scan):
             path = f"media/samples__recon/{step:08d}_{index}.png"
             (run_dir / path).parent.mkdir(parents=True, exist_ok=True)
             (run_dir / path).write_bytes(encode_png(np.full((16, 16, 3), (step * 5, index * 120, 200), dtype=np.uint8)))
-            events.append({"step": step, "tag": "samples/recon", "type": "image", "path": path, "caption": f"recon {step}/{index}"})
+            events.append(
+                {
+                    "step": step,
+                    "tag": "samples/recon",
+                    "type": "image",
+                    "path": path,
+                    "caption": f"recon {step}/{index}",
+                }
+            )
     video = "media/rollout/00000020_0.webm"
     (run_dir / video).parent.mkdir(parents=True)
     shutil.copy(Path(__file__).parent / "fixtures" / "tiny.webm", run_dir / video)
@@ -199,7 +211,9 @@ def test_media_tab_shows_images_and_plays_a_video(server, make_run, scan):
     scan()
     with chromium_page() as page:
         page.goto(server + "/run/media/r?tab=media")
-        page.wait_for_function("() => [...document.querySelectorAll('.media-item img')].every(img => img.complete && img.naturalWidth === 16)")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.media-item img')].every(img => img.complete && img.naturalWidth === 16)"
+        )
         assert page.locator(".media-panel[data-tag='samples/recon'] img").count() == 2
         page.wait_for_function("() => document.querySelector('.media-item video').readyState >= 1")
         assert page.evaluate("document.querySelector('.media-item video').videoWidth") == 64

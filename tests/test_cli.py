@@ -1,4 +1,5 @@
 """The command line: clear one-line errors and exit code 1, never a traceback."""
+
 import socket
 import subprocess
 import sys

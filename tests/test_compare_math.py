@@ -1,4 +1,5 @@
 """Overlay and band math on unequal, sparse x; grouping; config diff."""
+
 import math
 
 import numpy as np
@@ -79,7 +80,11 @@ def test_grouping_everything_but_seed_skips_id_like_keys():
 
 
 def test_config_diff_detects_differing_columns_and_missing_values():
-    runs = [run("a", {"lr": 0.1, "bs": 256}, {"acc": 0.5}), run("b", {"lr": 0.2, "bs": 256}, {"acc": 0.5}), run("c", {"lr": 0.1, "bs": 256})]
+    runs = [
+        run("a", {"lr": 0.1, "bs": 256}, {"acc": 0.5}),
+        run("b", {"lr": 0.2, "bs": 256}, {"acc": 0.5}),
+        run("c", {"lr": 0.1, "bs": 256}),
+    ]
     assert column_differs(runs, "hp.lr") and not column_differs(runs, "hp.bs")
     assert column_differs(runs, "sum.acc")  # c has no acc
     table = diff_table(runs, hide_identical=True, sort="-hp.lr", now=0)

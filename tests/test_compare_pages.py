@@ -1,4 +1,5 @@
 """The compare page and /api/compare: selection in the URL, views, overlay and group payloads."""
+
 import re
 
 import pytest
@@ -16,7 +17,9 @@ def loss_csv(offset: float, steps: int = 50, every: int = 1) -> str:
 @pytest.fixture
 def sweep(make_run, scan):
     make_run("sw/a", hparams={"lr": 0.1, "seed": 1}, summary={"acc": 0.5}, tags=["sweep:9"], metrics=loss_csv(0.0))
-    make_run("sw/b", hparams={"lr": 0.1, "seed": 2}, summary={"acc": 0.6}, tags=["sweep:9"], metrics=loss_csv(1.0, every=2))
+    make_run(
+        "sw/b", hparams={"lr": 0.1, "seed": 2}, summary={"acc": 0.6}, tags=["sweep:9"], metrics=loss_csv(1.0, every=2)
+    )
     make_run("sw/c", hparams={"lr": 0.01, "seed": 1}, summary={"acc": 0.7}, tags=["sweep:9"], metrics=loss_csv(2.0))
     make_run("other", hparams={"lr": 1.0}, metrics="step,other/metric\n0,1\n")
     scan()

@@ -41,8 +41,7 @@ def running_runs(run_dirs, *, stale):
     return [
         run_dir
         for run_dir, sidecar in load_sidecars(run_dirs).items()
-        if sidecar["status"] == "running"
-        and (now - (run_dir / "heartbeat").stat().st_mtime > STALE_AFTER) == stale
+        if sidecar["status"] == "running" and (now - (run_dir / "heartbeat").stat().st_mtime > STALE_AFTER) == stale
     ]
 
 

@@ -1,4 +1,5 @@
 """Discovery and change detection, driven synchronously with scan_once()."""
+
 import os
 
 import pytest

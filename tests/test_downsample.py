@@ -1,4 +1,5 @@
 """Downsampling keeps every spike; smoothing matches TensorBoard's debiased EMA."""
+
 import math
 
 import numpy as np

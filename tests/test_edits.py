@@ -1,4 +1,5 @@
 """Edits live in the viewer's overlay: never in sidecar.json, never lost, validated on one path."""
+
 import json
 import os
 import threading
@@ -16,14 +17,18 @@ def patch(client, run_id, payload, raw=None):
 
 @pytest.fixture
 def live_run(make_run, scan):
-    run_dir = make_run("p/r", status="running", ended_at=None, heartbeat_age=1, tags=["sweep:7", "vit"], notes="trainer note")
+    run_dir = make_run(
+        "p/r", status="running", ended_at=None, heartbeat_age=1, tags=["sweep:7", "vit"], notes="trainer note"
+    )
     scan()
     return run_dir
 
 
 def test_edit_goes_to_the_overlay_and_never_into_the_sidecar(client, live_run):
     sidecar_before = (live_run / "sidecar.json").read_bytes()
-    response = patch(client, "p/r", {"notes": "lr too high?", "display_name": "baseline", "add_tags": ["keep"], "archived": True})
+    response = patch(
+        client, "p/r", {"notes": "lr too high?", "display_name": "baseline", "add_tags": ["keep"], "archived": True}
+    )
     assert response.status_code == 200
     body = response.json
     assert body["notes"] == "lr too high?" and body["name"] == "baseline" and body["archived"] is True
@@ -38,7 +43,14 @@ def test_edit_survives_the_trainer_rewriting_its_sidecar_and_a_requeue(client, l
     # The trainer flushes from memory (tmp + rename), then is requeued with a new tag.
     make_run("p/r", status="running", ended_at=None, heartbeat_age=1, tags=["sweep:7", "vit"], notes="trainer note")
     scan()
-    make_run("p/r", status="running", ended_at=None, heartbeat_age=1, tags=["sweep:7", "vit", "requeued"], notes="after requeue")
+    make_run(
+        "p/r",
+        status="running",
+        ended_at=None,
+        heartbeat_age=1,
+        tags=["sweep:7", "vit", "requeued"],
+        notes="after requeue",
+    )
     scan()
     run = scanner.snapshot.get("p/r")
     assert run.notes == "mine"
@@ -53,7 +65,10 @@ def test_two_concurrent_edits_of_different_fields_both_survive(client, live_run,
         start.wait()
         results.append(patch(client, "p/r", payload).status_code)
 
-    threads = [threading.Thread(target=edit, args=(payload,)) for payload in ({"notes": "from tab A"}, {"add_tags": ["from-tab-b"]})]
+    threads = [
+        threading.Thread(target=edit, args=(payload,))
+        for payload in ({"notes": "from tab A"}, {"add_tags": ["from-tab-b"]})
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -1,4 +1,5 @@
 """Server-Sent Events: headers, keepalives, one event per relevant change, the stream cap."""
+
 import pytest
 
 

@@ -1,4 +1,5 @@
 """Logs: discovery in each place, rank order, seek reads, rendering, search, API errors."""
+
 import os
 
 import pytest
@@ -12,7 +13,9 @@ from sptweb.logs.search import compile_query, search
 def sweep_run(make_run, runs_root):
     """A sweep run with logs in all three places."""
     output_dir = runs_root / "proj" / "4000001_7"
-    run_dir = make_run("proj/4000001_7/run", tags=["sweep:4000001"], hparams={"output_dir": str(output_dir), "slurm.task_id": 7})
+    run_dir = make_run(
+        "proj/4000001_7/run", tags=["sweep:4000001"], hparams={"output_dir": str(output_dir), "slurm.task_id": 7}
+    )
     (run_dir / "train.out").write_text("hello from the run dir\n")
     (run_dir / "train.err").write_text("warning\n")
     (run_dir / "notes.txt").write_text("not a log\n")
@@ -37,10 +40,14 @@ def test_discovers_every_place_with_kinds_and_ranks_in_order(client, sweep_run, 
         ("run:train.out", "out", None, "run"),
         ("run:train.err", "err", None, "run"),
         ("output:slurm-123.log", "log", None, "output"),
-        ("rank0.out", "out", 0, "submitit"), ("rank0.err", "err", 0, "submitit"),
-        ("rank1.out", "out", 1, "submitit"), ("rank1.err", "err", 1, "submitit"),
-        ("rank2.out", "out", 2, "submitit"), ("rank2.err", "err", 2, "submitit"),
-        ("rank10.out", "out", 10, "submitit"), ("rank10.err", "err", 10, "submitit"),
+        ("rank0.out", "out", 0, "submitit"),
+        ("rank0.err", "err", 0, "submitit"),
+        ("rank1.out", "out", 1, "submitit"),
+        ("rank1.err", "err", 1, "submitit"),
+        ("rank2.out", "out", 2, "submitit"),
+        ("rank2.err", "err", 2, "submitit"),
+        ("rank10.out", "out", 10, "submitit"),
+        ("rank10.err", "err", 10, "submitit"),
     ]
     assert all(s["size"] > 0 for s in streams(client, "proj/4000001_7/run"))
 
@@ -173,8 +180,14 @@ def test_unknown_run_or_stream_is_404_and_no_path_escapes(client, sweep_run, sca
 
 
 def test_logs_tab_renders_tail_rank_nav_and_follower(client, sweep_run, scan, make_run):
-    make_run("proj/4000001_7/run", status="running", ended_at=None, heartbeat_age=1, tags=["sweep:4000001"],
-             hparams={"output_dir": str(sweep_run.parent), "slurm.task_id": 7})
+    make_run(
+        "proj/4000001_7/run",
+        status="running",
+        ended_at=None,
+        heartbeat_age=1,
+        tags=["sweep:4000001"],
+        hparams={"output_dir": str(sweep_run.parent), "slurm.task_id": 7},
+    )
     scan()
     html = client.get("/run/proj/4000001_7/run?tab=logs&stream=rank1.err").text
     assert "rank 1 err" in html and 'id="log-follow"' in html

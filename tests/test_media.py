@@ -1,4 +1,5 @@
 """Media: incremental media.jsonl, the tab, safe file serving with ranges, compare side by side."""
+
 import json
 import os
 
@@ -22,7 +23,16 @@ def media_run(make_run, scan):
     for item in events:
         (run_dir / item["path"]).parent.mkdir(parents=True, exist_ok=True)
         (run_dir / item["path"]).write_bytes(PNG)
-    events.append({"step": 300, "tag": "rollout", "type": "video", "path": "media/rollout/00000300_0.webm", "fps": 8, "format": "webm"})
+    events.append(
+        {
+            "step": 300,
+            "tag": "rollout",
+            "type": "video",
+            "path": "media/rollout/00000300_0.webm",
+            "fps": 8,
+            "format": "webm",
+        }
+    )
     (run_dir / "media" / "rollout").mkdir()
     (run_dir / "media/rollout/00000300_0.webm").write_bytes(b"\x1a\x45\xdf\xa3" + bytes(range(256)) * 40)
     events.append(event(400, tag="samples/recon"))  # its file is missing
@@ -45,7 +55,10 @@ def test_partial_last_line_waits_and_bad_lines_are_counted(media_run):
 
 
 def test_items_at_or_before_a_step():
-    events = [parse_line(json.dumps(item).encode(), seq) for seq, item in enumerate([event(0), event(100), event(100, index=1)])]
+    events = [
+        parse_line(json.dumps(item).encode(), seq)
+        for seq, item in enumerate([event(0), event(100), event(100, index=1)])
+    ]
     assert [item.seq for item in items_at(events, "samples/recon", 150)] == [1, 2]
     assert [item.seq for item in items_at(events, "samples/recon", 99)] == [0]
     assert items_at(events, "samples/recon", -1) == []

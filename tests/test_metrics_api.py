@@ -1,9 +1,11 @@
 """GET /api/metrics: columnar JSON, downsampling, smoothing, ranges, errors."""
+
 import orjson
 import pytest
 
 CSV = "epoch,step,train/loss,val/acc\n" + "".join(
-    f"{step // 100},{step},{2.0 - step / 1000},\n" + (f"{step // 100},{step},,{step / 1000}\n" if step % 100 == 99 else "")
+    f"{step // 100},{step},{2.0 - step / 1000},\n"
+    + (f"{step // 100},{step},,{step / 1000}\n" if step % 100 == 99 else "")
     for step in range(1000)
 )
 

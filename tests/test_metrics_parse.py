@@ -1,4 +1,5 @@
 """metrics.csv by FORMAT.md's rules, read incrementally by RunMetrics."""
+
 import math
 import os
 

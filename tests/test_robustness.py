@@ -1,4 +1,5 @@
 """Malformed requests get a clear 4xx, never a 500, on every route."""
+
 import pytest
 
 ODD = ["", "%00", "..%2F..%2Fetc%2Fpasswd", "a" * 3000, "%ff%fe", "-1", "nan", "1e999", "[]", "{}", "<script>"]

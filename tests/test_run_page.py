@@ -1,4 +1,5 @@
 """The run page: header, tabs, config tab, odd ids, 404s."""
+
 from urllib.parse import quote
 
 import pytest

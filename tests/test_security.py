@@ -1,4 +1,5 @@
 """Safe on a shared login node: token auth, Host allowlist, CSRF, headers, limits, shutdown."""
+
 import os
 import signal
 import stat
@@ -75,7 +76,10 @@ def test_unknown_host_header_is_refused(secure_client):
     response = secure_client.get("/api/runs", headers={"Host": "evil.example:4242", "Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 400 and "--allow-host evil.example" in response.json["error"]
     for host in ("localhost:4242", "127.0.0.1:4242", "[::1]:4242"):
-        assert secure_client.get("/api/runs", headers={"Host": host, "Authorization": f"Bearer {TOKEN}"}).status_code == 200
+        assert (
+            secure_client.get("/api/runs", headers={"Host": host, "Authorization": f"Bearer {TOKEN}"}).status_code
+            == 200
+        )
 
 
 def test_allow_host_adds_names(make_app):
@@ -92,17 +96,25 @@ def test_cross_site_edit_is_refused_even_with_the_cookie(secure_client):
     assert no_origin.status_code == 403
     same = secure_client.post("/edit?run=p/r", data={"notes": "mine"}, headers={"Origin": "http://localhost"})
     assert same.status_code == 200 and scanner.snapshot.get("p/r").notes == "mine"
-    referer = secure_client.patch("/api/meta?run=p/r", json={"notes": "via referer"}, headers={"Referer": "http://localhost/run/p/r"})
+    referer = secure_client.patch(
+        "/api/meta?run=p/r", json={"notes": "via referer"}, headers={"Referer": "http://localhost/run/p/r"}
+    )
     assert referer.status_code == 200
 
 
 def test_scripts_with_a_bearer_token_need_no_origin(secure_client):
-    response = secure_client.patch("/api/meta?run=p/r", json={"notes": "from a script"}, headers={"Authorization": f"Bearer {TOKEN}"})
+    response = secure_client.patch(
+        "/api/meta?run=p/r", json={"notes": "from a script"}, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
     assert response.status_code == 200
 
 
 def test_security_headers_on_every_response(secure_client):
-    for response in (secure_client.get("/"), secure_client.get("/static/app.css"), secure_client.get(f"/api/runs?token={TOKEN}")):
+    for response in (
+        secure_client.get("/"),
+        secure_client.get("/static/app.css"),
+        secure_client.get(f"/api/runs?token={TOKEN}"),
+    ):
         csp = response.headers["Content-Security-Policy"]
         assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
         assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -128,7 +140,10 @@ def test_serve_prints_the_token_url_and_stops_cleanly_on_sigterm(tmp_path, runs_
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "SPTWEB_INDEX_CACHE_DIR": ""}
     with subprocess.Popen(
         [sys.executable, "-m", "sptweb", "serve", str(runs_root), "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     ) as process:  # closes the pipes
         try:
             line = process.stdout.readline()
@@ -145,7 +160,10 @@ def test_serve_prints_the_token_url_and_stops_cleanly_on_sigterm(tmp_path, runs_
 def test_no_auth_warns(tmp_path, runs_root):
     with subprocess.Popen(
         [sys.executable, "-m", "sptweb", "serve", str(runs_root), "--port", "0", "--no-auth"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "SPTWEB_INDEX_CACHE_DIR": ""},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SPTWEB_INDEX_CACHE_DIR": ""},
     ) as process:  # closes the pipes
         try:
             assert "?token=" not in process.stdout.readline()

@@ -1,4 +1,5 @@
 """Every way FORMAT.md says a sidecar breaks: a clear error or a safe value, never a crash."""
+
 import math
 
 import pytest

@@ -1,4 +1,5 @@
 """The run table at `/`: search, filters, sort, columns and paging, all from the query string."""
+
 import re
 
 import pytest
@@ -10,9 +11,24 @@ def row_ids(html: str) -> list[str]:
 
 @pytest.fixture
 def sweep(make_run, scan):
-    make_run("s/lr-small", hparams={"optim.lr": 0.001, "seed": 1}, summary={"val/acc": 0.9}, tags=["sweep:7"], created_at=100)
-    make_run("s/lr-big", hparams={"optim.lr": 0.1, "seed": 1}, summary={"val/acc": 0.35}, tags=["sweep:7"], created_at=300, status="failed")
-    make_run("s/lr-mid", hparams={"optim.lr": 0.01, "seed": 2}, summary={"val/acc": 0.7}, created_at=200, notes="promising warmup")
+    make_run(
+        "s/lr-small", hparams={"optim.lr": 0.001, "seed": 1}, summary={"val/acc": 0.9}, tags=["sweep:7"], created_at=100
+    )
+    make_run(
+        "s/lr-big",
+        hparams={"optim.lr": 0.1, "seed": 1},
+        summary={"val/acc": 0.35},
+        tags=["sweep:7"],
+        created_at=300,
+        status="failed",
+    )
+    make_run(
+        "s/lr-mid",
+        hparams={"optim.lr": 0.01, "seed": 2},
+        summary={"val/acc": 0.7},
+        created_at=200,
+        notes="promising warmup",
+    )
     make_run("x/no-metrics", status="running", ended_at=None, created_at=400, display_name="Debug run")
     scan()
 

@@ -96,9 +96,15 @@ def load_live_run(run_dir: Path, stale_after: float) -> LiveRun | None:
         return None
     hparams = sidecar["hparams"]
     return LiveRun(
-        run_dir=run_dir, sidecar=sidecar, header=header, model=CurveModel.from_hparams(hparams),
-        cadence=Cadence.from_hparams(hparams), last_step=last_step, log_path=_rank0_log(run_dir, sidecar),
-        rng=np.random.default_rng(last_step + 1), needs_newline=needs_newline,
+        run_dir=run_dir,
+        sidecar=sidecar,
+        header=header,
+        model=CurveModel.from_hparams(hparams),
+        cadence=Cadence.from_hparams(hparams),
+        last_step=last_step,
+        log_path=_rank0_log(run_dir, sidecar),
+        rng=np.random.default_rng(last_step + 1),
+        needs_newline=needs_newline,
     )
 
 
@@ -176,8 +182,9 @@ def advance_run(run: LiveRun, rows: int = ROWS_PER_TICK) -> bool:
 class LiveWriter:
     """Background thread that keeps the demo tree's fresh running runs training."""
 
-    def __init__(self, root: Path, interval: float = 1.0, *, stale_after: float = STALE_AFTER,
-                 rows_per_tick: int = ROWS_PER_TICK):
+    def __init__(
+        self, root: Path, interval: float = 1.0, *, stale_after: float = STALE_AFTER, rows_per_tick: int = ROWS_PER_TICK
+    ):
         self.root = Path(root)
         self.interval = interval
         self.stale_after = stale_after

@@ -22,19 +22,39 @@ INVALID_UTF8_LINE = b"WARNING: skipping unreadable file /data/caf\xe9/img_\xff\x
 
 _LIGHTNING_FRAMES = (
     ("/home/demo/proj/train.py", 88, "main", "trainer.fit(module, datamodule=datamodule)"),
-    ("/opt/venv/lib/python3.11/site-packages/lightning/pytorch/trainer/trainer.py", 539, "fit",
-     "call._call_and_handle_interrupt("),
+    (
+        "/opt/venv/lib/python3.11/site-packages/lightning/pytorch/trainer/trainer.py",
+        539,
+        "fit",
+        "call._call_and_handle_interrupt(",
+    ),
     ("/opt/venv/lib/python3.11/site-packages/lightning/pytorch/loops/fit_loop.py", 205, "run", "self.advance()"),
-    ("/opt/venv/lib/python3.11/site-packages/lightning/pytorch/loops/training_epoch_loop.py", 250, "advance",
-     "batch_output = self.automatic_optimization.run(trainer.optimizers[0], batch_idx, kwargs)"),
+    (
+        "/opt/venv/lib/python3.11/site-packages/lightning/pytorch/loops/training_epoch_loop.py",
+        250,
+        "advance",
+        "batch_output = self.automatic_optimization.run(trainer.optimizers[0], batch_idx, kwargs)",
+    ),
 )
 _FAILURE_FRAMES = {
-    "oom": ("/opt/venv/lib/python3.11/site-packages/torch/nn/functional.py", 2573, "layer_norm",
-            "return torch.layer_norm(input, normalized_shape, weight, bias, eps, torch.backends.cudnn.enabled)"),
-    "nccl": ("/opt/venv/lib/python3.11/site-packages/torch/distributed/distributed_c10d.py", 2501, "all_reduce",
-             "work = group.allreduce([tensor], opts)"),
-    "diverged": ("/home/demo/proj/callbacks.py", 41, "on_train_batch_end",
-                 "raise RuntimeError(f\"Loss is NaN at step {trainer.global_step}; stopping\")"),
+    "oom": (
+        "/opt/venv/lib/python3.11/site-packages/torch/nn/functional.py",
+        2573,
+        "layer_norm",
+        "return torch.layer_norm(input, normalized_shape, weight, bias, eps, torch.backends.cudnn.enabled)",
+    ),
+    "nccl": (
+        "/opt/venv/lib/python3.11/site-packages/torch/distributed/distributed_c10d.py",
+        2501,
+        "all_reduce",
+        "work = group.allreduce([tensor], opts)",
+    ),
+    "diverged": (
+        "/home/demo/proj/callbacks.py",
+        41,
+        "on_train_batch_end",
+        'raise RuntimeError(f"Loss is NaN at step {trainer.global_step}; stopping")',
+    ),
 }
 
 
@@ -51,14 +71,18 @@ def progress_line(when: float, epoch: int, step: int, max_steps: int, values: Ma
 
 def _failure_message(failure: str, rank: int, step: int) -> str:
     if failure == "oom":
-        return (f"torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU {rank} has a total "
-                "capacity of 79.15 GiB of which 1.12 GiB is free. Including non-PyTorch memory, this process has "
-                "78.02 GiB memory in use. If reserved but unallocated memory is large try setting "
-                "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True to avoid fragmentation.")
+        return (
+            f"torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU {rank} has a total "
+            "capacity of 79.15 GiB of which 1.12 GiB is free. Including non-PyTorch memory, this process has "
+            "78.02 GiB memory in use. If reserved but unallocated memory is large try setting "
+            "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True to avoid fragmentation."
+        )
     if failure == "nccl":
-        return (f"torch.distributed.DistBackendError: [Rank {rank}] Watchdog caught collective operation timeout: "
-                f"WorkNCCL(SeqNum={step * 3}, OpType=ALLREDUCE, NumelIn=1, Timeout(ms)=1800000) ran for "
-                "1800094 milliseconds before timing out.")
+        return (
+            f"torch.distributed.DistBackendError: [Rank {rank}] Watchdog caught collective operation timeout: "
+            f"WorkNCCL(SeqNum={step * 3}, OpType=ALLREDUCE, NumelIn=1, Timeout(ms)=1800000) ran for "
+            "1800094 milliseconds before timing out."
+        )
     return f"RuntimeError: Loss is NaN at step {step}; stopping"
 
 
@@ -101,9 +125,13 @@ def _rank0_out(spec: RunSpec, model: CurveModel, clock: _Clock) -> list[str]:
     lines = [*_submitit_header(spec, 0, clock), f"{BOLD}config{RESET}:"]
     lines += [f"  {key}: {value}" for key, value in spec.hparams.items()]
     params_m = spec.hparams["model.depth"] * spec.hparams["model.width"] * 0.012
-    lines += ["GPU available: True (cuda), used: True", "TPU available: False, using: 0 TPU cores",
-              "LOCAL_RANK: 0 - CUDA_VISIBLE_DEVICES: [0,1,2,3]", "  | Name     | Type  | Params | Mode",
-              f"0 | backbone | {spec.hparams['model.name']} | {params_m:.1f} M | train"]
+    lines += [
+        "GPU available: True (cuda), used: True",
+        "TPU available: False, using: 0 TPU cores",
+        "LOCAL_RANK: 0 - CUDA_VISIBLE_DEVICES: [0,1,2,3]",
+        "  | Name     | Type  | Params | Mode",
+        f"0 | backbone | {spec.hparams['model.name']} | {params_m:.1f} M | train",
+    ]
     steps = np.arange(RANK0_EVERY - 1, spec.steps_done, RANK0_EVERY)
     loss, acc = model.mean_loss(steps), model.mean_acc(steps)
     max_steps, epoch_len = model.max_steps, Cadence.from_hparams(spec.hparams).steps_per_epoch
@@ -111,16 +139,20 @@ def _rank0_out(spec: RunSpec, model: CurveModel, clock: _Clock) -> list[str]:
         values = {"train/loss": step_loss, "train/acc": step_acc}
         lines.append(progress_line(clock.at(step), step // epoch_len, step, max_steps, values).rstrip("\n"))
     if spec.status == "completed":
-        lines += [f"`Trainer.fit` stopped: `max_epochs={spec.hparams['trainer.max_epochs']}` reached.",
-                  f"submitit INFO ({stamp(spec.updated_at)},000) - Job completed successfully"]
+        lines += [
+            f"`Trainer.fit` stopped: `max_epochs={spec.hparams['trainer.max_epochs']}` reached.",
+            f"submitit INFO ({stamp(spec.updated_at)},000) - Job completed successfully",
+        ]
     return lines
 
 
 def _other_rank_out(spec: RunSpec, rank: int, clock: _Clock) -> list[str]:
     lines = _submitit_header(spec, rank, clock)
     for step in range(OTHER_RANK_EVERY - 1, spec.steps_done, OTHER_RANK_EVERY):
-        lines.append(f"[rank {rank}] {stamp(clock.at(step))} step {step} | data 0.{step % 7 + 1}ms | "
-                     f"mem {38 + (step * 7919 + rank) % 40 / 10:.1f}GiB")
+        lines.append(
+            f"[rank {rank}] {stamp(clock.at(step))} step {step} | data 0.{step % 7 + 1}ms | "
+            f"mem {38 + (step * 7919 + rank) % 40 / 10:.1f}GiB"
+        )
     return lines
 
 
@@ -142,14 +174,19 @@ def _jitter(rate: float, step: int) -> float:
 
 
 def _loguru_lines(clock: _Clock, first_step: int, last_step: int, rate: float) -> list[str]:
-    return [f"{stamp(clock.at(step))}.000 | INFO     | stable_pretraining.callbacks:on_train_batch_end:88 - "
-            f"step {step}: throughput {_jitter(rate, step):.2f} it/s, {_jitter(rate, step) * 128:.0f} img/s"
-            for step in range(first_step, last_step) if (step + 1) % LOGURU_EVERY == 0]
+    return [
+        f"{stamp(clock.at(step))}.000 | INFO     | stable_pretraining.callbacks:on_train_batch_end:88 - "
+        f"step {step}: throughput {_jitter(rate, step):.2f} it/s, {_jitter(rate, step) * 128:.0f} img/s"
+        for step in range(first_step, last_step)
+        if (step + 1) % LOGURU_EVERY == 0
+    ]
 
 
 def _rank0_err(spec: RunSpec, model: CurveModel, clock: _Clock) -> list[str]:
-    lines = ["/opt/venv/lib/python3.11/site-packages/lightning/pytorch/trainer/connectors/data_connector.py:424: "
-             "UserWarning: The 'val_dataloader' does not have many workers which may be a bottleneck."]
+    lines = [
+        "/opt/venv/lib/python3.11/site-packages/lightning/pytorch/trainer/connectors/data_connector.py:424: "
+        "UserWarning: The 'val_dataloader' does not have many workers which may be a bottleneck."
+    ]
     epoch_len = Cadence.from_hparams(spec.hparams).steps_per_epoch
     rate = max(1, spec.steps_done) / max(1.0, spec.updated_at - spec.created_at)
     for epoch in range((spec.steps_done + epoch_len - 1) // epoch_len):
@@ -158,8 +195,12 @@ def _rank0_err(spec: RunSpec, model: CurveModel, clock: _Clock) -> list[str]:
         loss = float(model.mean_loss(np.array([epoch * epoch_len + done_in_epoch]))[0])
         lines += _loguru_lines(clock, epoch * epoch_len, epoch * epoch_len + done_in_epoch, rate)
         # One physical line per epoch, redrawn in place with \r like tqdm does.
-        lines.append("\r".join(_tqdm_bar(f"Epoch {epoch}", int(done), epoch_len, rate, f", train/loss={loss:.3f}")
-                               for done in checkpoints))
+        lines.append(
+            "\r".join(
+                _tqdm_bar(f"Epoch {epoch}", int(done), epoch_len, rate, f", train/loss={loss:.3f}")
+                for done in checkpoints
+            )
+        )
         if done_in_epoch == epoch_len:
             lines.append("\r" + _tqdm_bar("Validation DataLoader 0", 79, 79, 14.2))
     return lines
@@ -169,8 +210,9 @@ def _other_rank_err(spec: RunSpec, rank: int) -> list[str]:
     prefix = f"{spec.hparams.get('slurm.nodelist', 'localhost')}:{1000 + rank}:{1000 + rank} [{rank}] NCCL INFO"
     lines = [f"{prefix} cudaDriverVersion 12040", f"{prefix} Bootstrap : Using ib0:10.0.0.{rank + 10}<0>"]
     peer = (rank + 1) % RANKS
-    lines += [f"{prefix} Channel {channel:02d}/0 : {rank}[{rank}] -> {peer}[{peer}] via P2P/IPC"
-              for channel in range(16)]
+    lines += [
+        f"{prefix} Channel {channel:02d}/0 : {rank}[{rank}] -> {peer}[{peer}] via P2P/IPC" for channel in range(16)
+    ]
     for step in range(OTHER_RANK_EVERY * 4 - 1, spec.steps_done, OTHER_RANK_EVERY * 4):
         wait_ms = (step * 31 + rank) % 97 / 10
         lines.append(f"[rank {rank}] step {step}: data wait {wait_ms:.1f}ms (prefetch queue 3/8)")
@@ -208,8 +250,10 @@ def write_run_dir_logs(spec: RunSpec, run_dir: Path, model: CurveModel) -> None:
     clock = _Clock(spec)
     epoch_len = Cadence.from_hparams(spec.hparams).steps_per_epoch
     steps = np.arange(49, spec.steps_done, 50)
-    out = [progress_line(clock.at(s), s // epoch_len, s, model.max_steps, {"train/loss": v}).encode()
-           for s, v in zip(steps.tolist(), model.mean_loss(steps).tolist())]
+    out = [
+        progress_line(clock.at(s), s // epoch_len, s, model.max_steps, {"train/loss": v}).encode()
+        for s, v in zip(steps.tolist(), model.mean_loss(steps).tolist())
+    ]
     out[len(out) // 3 : len(out) // 3] = [f"{YELLOW}{stamp(clock.at(0))} WARN{RESET} | slow dataloader\n".encode()]
     if spec.sweep_id is None:  # only the standalone run gets the broken bytes
         out.insert(len(out) // 2, INVALID_UTF8_LINE)

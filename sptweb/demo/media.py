@@ -31,8 +31,15 @@ def _image_events(run_dir: Path, step: int, progress: float, seed: int) -> list[
     for index in range(RECON_ITEMS):
         path = media_rel_path("samples/recon", step, index, "png")
         _save(run_dir, path, encode_png(recon_image(seed + index, progress)))
-        events.append({"step": step, "tag": "samples/recon", "type": "image", "path": path,
-                       "caption": f"reconstruction of val sample {index} at step {step}"})
+        events.append(
+            {
+                "step": step,
+                "tag": "samples/recon",
+                "type": "image",
+                "path": path,
+                "caption": f"reconstruction of val sample {index} at step {step}",
+            }
+        )
     path = media_rel_path("attention/map", step, 0, "png")
     _save(run_dir, path, encode_png(attention_image(seed, progress)))
     # RegistryLogger writes caption null when none was given.
@@ -43,8 +50,15 @@ def _image_events(run_dir: Path, step: int, progress: float, seed: int) -> list[
 def _video_event(run_dir: Path, step: int, seed: int) -> dict:
     path = media_rel_path("rollout/video", step, 0, "gif")
     _save(run_dir, path, encode_gif(rollout_frames(seed + step), heat_palette(), VIDEO_FPS))
-    return {"step": step, "tag": "rollout/video", "type": "video", "path": path,
-            "caption": f"policy rollout at step {step}", "fps": VIDEO_FPS, "format": "gif"}
+    return {
+        "step": step,
+        "tag": "rollout/video",
+        "type": "video",
+        "path": path,
+        "caption": f"policy rollout at step {step}",
+        "fps": VIDEO_FPS,
+        "format": "gif",
+    }
 
 
 def write_media(spec: RunSpec, run_dir: Path) -> None:

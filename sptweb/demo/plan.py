@@ -39,13 +39,46 @@ class Sweep:
 
 
 SWEEPS = (
-    Sweep(4000001, "proj-vit", ("vit", "lr-sweep"), "vit", "cifar100", 128, 390, 30, 390, 71,
-          {"optim.lr": [3e-4, 1e-3, 3e-3], "model.depth": [6, 12], "model.width": [384], "seed": [0, 1]}),
-    Sweep(4000002, "proj-vit", ("vit", "width-sweep"), "vit", "cifar100", 128, 390, 100, 195, 46,
-          {"optim.lr": [1e-3], "model.depth": [12], "model.width": [192, 384, 768], "seed": [0, 1, 2]},
-          grad_norm=True),
-    Sweep(4000003, "proj-resnet", ("resnet", "baseline"), "resnet", "imagenet-100", 256, 495, 40, 495, 9,
-          {"optim.lr": [1e-4, 5e-4, 2e-3], "model.depth": [18], "model.width": [64], "seed": [0, 1, 2]}),
+    Sweep(
+        4000001,
+        "proj-vit",
+        ("vit", "lr-sweep"),
+        "vit",
+        "cifar100",
+        128,
+        390,
+        30,
+        390,
+        71,
+        {"optim.lr": [3e-4, 1e-3, 3e-3], "model.depth": [6, 12], "model.width": [384], "seed": [0, 1]},
+    ),
+    Sweep(
+        4000002,
+        "proj-vit",
+        ("vit", "width-sweep"),
+        "vit",
+        "cifar100",
+        128,
+        390,
+        100,
+        195,
+        46,
+        {"optim.lr": [1e-3], "model.depth": [12], "model.width": [192, 384, 768], "seed": [0, 1, 2]},
+        grad_norm=True,
+    ),
+    Sweep(
+        4000003,
+        "proj-resnet",
+        ("resnet", "baseline"),
+        "resnet",
+        "imagenet-100",
+        256,
+        495,
+        40,
+        495,
+        9,
+        {"optim.lr": [1e-4, 5e-4, 2e-3], "model.depth": [18], "model.width": [64], "seed": [0, 1, 2]},
+    ),
 )
 
 # Hand-picked roles so every status and oddity appears exactly where a
@@ -111,17 +144,32 @@ class RunSpec:
 
 def _base_hparams(sweep: Sweep, point: dict[str, Any], task: int, rng: np.random.Generator) -> dict[str, Any]:
     hparams = {
-        "seed": point["seed"], "data.name": sweep.data, "data.num_classes": 100,
-        "data.batch_size": sweep.batch_size, "data.num_workers": 8,
-        "model.name": f"{sweep.model}_d{point['model.depth']}", "model.depth": point["model.depth"],
-        "model.width": point["model.width"], "optim.name": "AdamW", "optim.lr": point["optim.lr"],
-        "optim.weight_decay": 0.05, "optim.betas.0": 0.9, "optim.betas.1": 0.999,
-        "trainer.max_epochs": sweep.max_epochs, "trainer.max_steps": sweep.max_epochs * sweep.steps_per_epoch,
-        "trainer.precision": "bf16-mixed", "trainer.devices": 4, "trainer.num_nodes": 1,
-        "trainer.log_every_n_steps": 1, "trainer.val_check_interval": sweep.val_every,
+        "seed": point["seed"],
+        "data.name": sweep.data,
+        "data.num_classes": 100,
+        "data.batch_size": sweep.batch_size,
+        "data.num_workers": 8,
+        "model.name": f"{sweep.model}_d{point['model.depth']}",
+        "model.depth": point["model.depth"],
+        "model.width": point["model.width"],
+        "optim.name": "AdamW",
+        "optim.lr": point["optim.lr"],
+        "optim.weight_decay": 0.05,
+        "optim.betas.0": 0.9,
+        "optim.betas.1": 0.999,
+        "trainer.max_epochs": sweep.max_epochs,
+        "trainer.max_steps": sweep.max_epochs * sweep.steps_per_epoch,
+        "trainer.precision": "bf16-mixed",
+        "trainer.devices": 4,
+        "trainer.num_nodes": 1,
+        "trainer.log_every_n_steps": 1,
+        "trainer.val_check_interval": sweep.val_every,
         "trainer.gradient_clip_val": 1.0 if sweep.grad_norm else None,
-        "slurm.job_id": f"{sweep.job_id}_{task}", "slurm.array_job_id": sweep.job_id, "slurm.task_id": task,
-        "slurm.partition": "gpu", "slurm.nodelist": f"gpu-b-{int(rng.integers(1, 64)):03d}",
+        "slurm.job_id": f"{sweep.job_id}_{task}",
+        "slurm.array_job_id": sweep.job_id,
+        "slurm.task_id": task,
+        "slurm.partition": "gpu",
+        "slurm.nodelist": f"gpu-b-{int(rng.integers(1, 64)):03d}",
     }
     if sweep.model == "vit":
         hparams["model.patch_size"] = 4
@@ -158,13 +206,26 @@ def _sweep_run(sweep: Sweep, task: int, point: dict[str, Any], seed: int, now: f
     notes = FAILURE_NOTES[failure] if failure else (NOTES[task % len(NOTES)] if rng.random() < 0.5 else "")
     output = f"{sweep.project}/{sweep.job_id}_{task}"
     return RunSpec(
-        rel_output=output, rel_run=f"{output}/run", hparams=_base_hparams(sweep, point, task, rng),
-        tags=[*sweep.tags, f"sweep:{sweep.job_id}"], status=role.get("status", "completed"),
-        steps_done=steps_done, created_at=created, updated_at=updated, ended_at=ended,
-        writer_id=_writer_id(rng), notes=notes, display_name=role.get("display_name"),
-        sweep_id=sweep.job_id, task_id=task, rng_seed=[seed, sweep.job_id, task],
-        grad_norm=sweep.grad_norm, failure=failure, quirk=role.get("quirk"),
-        media=role.get("media"), run_logs=role.get("run_logs", False),
+        rel_output=output,
+        rel_run=f"{output}/run",
+        hparams=_base_hparams(sweep, point, task, rng),
+        tags=[*sweep.tags, f"sweep:{sweep.job_id}"],
+        status=role.get("status", "completed"),
+        steps_done=steps_done,
+        created_at=created,
+        updated_at=updated,
+        ended_at=ended,
+        writer_id=_writer_id(rng),
+        notes=notes,
+        display_name=role.get("display_name"),
+        sweep_id=sweep.job_id,
+        task_id=task,
+        rng_seed=[seed, sweep.job_id, task],
+        grad_norm=sweep.grad_norm,
+        failure=failure,
+        quirk=role.get("quirk"),
+        media=role.get("media"),
+        run_logs=role.get("run_logs", False),
     )
 
 
@@ -172,27 +233,44 @@ def _debug_run(seed: int, now: float) -> RunSpec:
     """A standalone local run: no SLURM keys, logs only in the run dir."""
     rng = np.random.default_rng([seed, 1])
     hparams = {
-        "seed": 0, "data.name": "cifar10", "data.num_classes": 10, "data.batch_size": 32,
-        "model.name": "vit_tiny", "model.depth": 4, "model.width": 192, "optim.name": "AdamW",
-        "optim.lr": 5e-4, "trainer.max_epochs": 8, "trainer.max_steps": 8 * 1563,
-        "trainer.log_every_n_steps": 1, "trainer.val_check_interval": 1563, "trainer.devices": 1,
+        "seed": 0,
+        "data.name": "cifar10",
+        "data.num_classes": 10,
+        "data.batch_size": 32,
+        "model.name": "vit_tiny",
+        "model.depth": 4,
+        "model.width": 192,
+        "optim.name": "AdamW",
+        "optim.lr": 5e-4,
+        "trainer.max_epochs": 8,
+        "trainer.max_steps": 8 * 1563,
+        "trainer.log_every_n_steps": 1,
+        "trainer.val_check_interval": 1563,
+        "trainer.devices": 1,
     }
     created = now - 20 * HOUR
     ended = created + hparams["trainer.max_steps"] / 9.0
     return RunSpec(
-        rel_output="scratch/debug-local", rel_run="scratch/debug-local", hparams=hparams,
-        tags=["debug", "vit"], status="completed", steps_done=hparams["trainer.max_steps"],
-        created_at=created, updated_at=ended, ended_at=ended, writer_id=_writer_id(rng),
+        rel_output="scratch/debug-local",
+        rel_run="scratch/debug-local",
+        hparams=hparams,
+        tags=["debug", "vit"],
+        status="completed",
+        steps_done=hparams["trainer.max_steps"],
+        created_at=created,
+        updated_at=ended,
+        ended_at=ended,
+        writer_id=_writer_id(rng),
         notes="Quick local check that the data pipeline works end to end.",
-        display_name="debug: tiny ViT on CIFAR-10", rng_seed=[seed, 1], run_logs=True,
+        display_name="debug: tiny ViT on CIFAR-10",
+        rng_seed=[seed, 1],
+        run_logs=True,
     )
 
 
 def plan_runs(seed: int, now: float) -> list[RunSpec]:
     """All run specs of the demo tree (sweep runs first, then the standalone run)."""
     runs = [
-        _sweep_run(sweep, task, point, seed, now)
-        for sweep in SWEEPS
-        for task, point in enumerate(sweep.grid_points())
+        _sweep_run(sweep, task, point, seed, now) for sweep in SWEEPS for task, point in enumerate(sweep.grid_points())
     ]
     return [*runs, _debug_run(seed, now)]

@@ -28,14 +28,23 @@ BROKEN_SIDECAR = '{"schema_version": 1, "status": "runn'  # writer killed mid-wr
 CHECKPOINT_BYTES = b"demo checkpoint placeholder\n"
 
 
-def make_sidecar(spec: RunSpec, run_dir: Path, hparams: dict[str, Any], summary: dict[str, float],
-                 checkpoint: Path | None) -> dict[str, Any]:
+def make_sidecar(
+    spec: RunSpec, run_dir: Path, hparams: dict[str, Any], summary: dict[str, float], checkpoint: Path | None
+) -> dict[str, Any]:
     """The sidecar.json payload in FORMAT.md field order."""
     sidecar = {
-        "schema_version": SCHEMA_VERSION, "run_id": spec.writer_id, "run_dir": str(run_dir),
-        "status": spec.status, "created_at": spec.created_at, "ended_at": spec.ended_at,
-        "updated_at": spec.updated_at, "tags": spec.tags, "notes": spec.notes, "hparams": hparams,
-        "summary": summary, "checkpoint_path": str(checkpoint) if checkpoint else None,
+        "schema_version": SCHEMA_VERSION,
+        "run_id": spec.writer_id,
+        "run_dir": str(run_dir),
+        "status": spec.status,
+        "created_at": spec.created_at,
+        "ended_at": spec.ended_at,
+        "updated_at": spec.updated_at,
+        "tags": spec.tags,
+        "notes": spec.notes,
+        "hparams": hparams,
+        "summary": summary,
+        "checkpoint_path": str(checkpoint) if checkpoint else None,
     }
     if spec.display_name:  # optional: most writers never set it
         sidecar["display_name"] = spec.display_name
@@ -44,11 +53,18 @@ def make_sidecar(spec: RunSpec, run_dir: Path, hparams: dict[str, Any], summary:
 
 def _write_summary_json(spec: RunSpec, run_dir: Path, table: MetricTable) -> Path:
     path = run_dir / "summary.json"
-    write_json_atomic(path, {
-        "schema_version": SCHEMA_VERSION, "run_id": spec.writer_id, "run_dir": str(run_dir),
-        "updated_at": spec.updated_at, "step": int(table.steps[-1]), "epoch": int(table.epochs[-1]),
-        "metrics": metric_stats(table),
-    })
+    write_json_atomic(
+        path,
+        {
+            "schema_version": SCHEMA_VERSION,
+            "run_id": spec.writer_id,
+            "run_dir": str(run_dir),
+            "updated_at": spec.updated_at,
+            "step": int(table.steps[-1]),
+            "epoch": int(table.epochs[-1]),
+            "metrics": metric_stats(table),
+        },
+    )
     return path
 
 

@@ -6,6 +6,7 @@ never touches, merged over the sidecar for display. Tags are stored as what
 the user added and removed, so tags the trainer adds later still show.
 Pure: parsing, merging and applying edits; store.py does the I/O.
 """
+
 from __future__ import annotations
 
 import json

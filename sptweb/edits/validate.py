@@ -3,6 +3,7 @@
 A valid edit is a dict with some of: display_name (str), notes (str), tags
 (list, replaces), add_tags / remove_tags (lists), archived (bool).
 """
+
 from __future__ import annotations
 
 import re
@@ -31,7 +32,7 @@ class EditError(ValueError):
 def validate(payload) -> dict:
     """A clean edit from a decoded JSON body, or EditError (400 for shape, 422 for values)."""
     if not isinstance(payload, dict):
-        raise EditError(400, "the body must be a JSON object, e.g. {\"notes\": \"...\"}")
+        raise EditError(400, 'the body must be a JSON object, e.g. {"notes": "..."}')
     if not payload:
         raise EditError(400, f"nothing to change; editable fields: {', '.join(FIELDS)}")
     unknown = [key for key in payload if key not in FIELDS]

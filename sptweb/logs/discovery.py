@@ -6,6 +6,7 @@
    with the sweep id from a `sweep:<id>` tag and the task id from `slurm.task_id`
    (or the run id's `<sweep>_<task>` component, or the text after its last `_`).
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ Never reads a whole file: a 2 GB log costs one seek and one read of the window.
 Windows start on a line boundary; the last, unfinished line is reported
 separately so a follower can fetch it again once it is complete.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """Log bytes to safe HTML lines: bad UTF-8 replaced, ANSI colours as classes, `\\r` progress
 bars collapsed to their final state, everything escaped."""
+
 from __future__ import annotations
 
 import re

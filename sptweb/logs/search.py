@@ -1,4 +1,5 @@
 """Search a whole log on the server, streaming matches with line numbers, bounded."""
+
 from __future__ import annotations
 
 import re

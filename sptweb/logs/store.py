@@ -4,6 +4,7 @@ The only place log files are listed or opened.
 A stream is only ever read through its id in the discovered set, so no
 request can name a file outside it.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """media.jsonl lines to typed events, and the questions the media tab asks of them."""
+
 from __future__ import annotations
 
 import json
@@ -46,7 +47,9 @@ def parse_line(line: bytes, seq: int) -> MediaEvent | None:
         kind=_kind(record.get("type"), extension),
         path=path,
         caption=record["caption"] if isinstance(record.get("caption"), str) else None,
-        fps=record["fps"] if isinstance(record.get("fps"), (int, float)) and not isinstance(record.get("fps"), bool) else None,
+        fps=record["fps"]
+        if isinstance(record.get("fps"), (int, float)) and not isinstance(record.get("fps"), bool)
+        else None,
         format=file_format,
     )
 

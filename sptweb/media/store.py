@@ -1,5 +1,6 @@
 """Per-run media events, kept current by parsing only the lines appended to media.jsonl,
 and the one safe way to reach a media file."""
+
 from __future__ import annotations
 
 import os

@@ -10,6 +10,7 @@ is linearly interpolated at every grid x inside its own logged range (so
 sparse and unequally spaced steps weigh correctly), then mean, sample std,
 min and max are taken over the runs present at that x.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

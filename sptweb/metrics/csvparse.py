@@ -9,6 +9,7 @@ pyarrow's C++ reader does the common case (benchmarks/bench_metrics.py: 1M
 rows in ~0.2 s, where numpy's own text readers took over 4 s); any chunk it
 refuses goes through a plain-Python reader that applies the per-cell rules.
 """
+
 from __future__ import annotations
 
 import csv
@@ -95,7 +96,11 @@ def _arrow_columns(body: bytes, width: int, x_columns: set):
     columns = []
     for column in table.columns:
         values = column.to_numpy(zero_copy_only=False)
-        valid = np.ones(len(values), dtype=bool) if column.null_count == 0 else ~column.is_null().to_numpy(zero_copy_only=False)
+        valid = (
+            np.ones(len(values), dtype=bool)
+            if column.null_count == 0
+            else ~column.is_null().to_numpy(zero_copy_only=False)
+        )
         columns.append((values, valid))
     return columns, table.num_rows
 

@@ -5,6 +5,7 @@ first and last (so lines join up), the lowest and highest finite values (so
 a one-step spike survives at any zoom), and the first non-finite value (so
 an exploding loss shows as a gap). Every kept point is a real point.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

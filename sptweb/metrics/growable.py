@@ -1,4 +1,5 @@
 """A numpy array with spare capacity, so appending k values costs O(k) amortised, not O(size)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -58,4 +59,10 @@ class GrowableArray:
 
 def _adoptable(values: np.ndarray, dtype) -> bool:
     """A fresh array the caller hands over: right dtype, contiguous, owning its memory."""
-    return isinstance(values, np.ndarray) and values.dtype == dtype and values.flags.c_contiguous and values.flags.owndata and values.flags.writeable
+    return (
+        isinstance(values, np.ndarray)
+        and values.dtype == dtype
+        and values.flags.c_contiguous
+        and values.flags.owndata
+        and values.flags.writeable
+    )

@@ -1,4 +1,5 @@
 """From a run's parsed metrics to what one chart needs: sorted, smoothed, ranged, downsampled."""
+
 from __future__ import annotations
 
 from collections import OrderedDict

@@ -8,6 +8,7 @@ intervals weigh points fairly. Non-finite points pass through unsmoothed
 A `Smoother` keeps the recurrence's state, so points appended while a run
 trains are smoothed in time proportional to their number.
 """
+
 from __future__ import annotations
 
 import itertools

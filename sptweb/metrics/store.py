@@ -5,6 +5,7 @@ wider header when a new metric appears; the last line may be half-written.
 So each refresh parses only the bytes past the last complete line, and
 starts over when the file shrank, was replaced, or its header changed.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,7 +41,9 @@ class RunMetrics:
         self.offset = 0  # bytes consumed: the header and every complete data line
         self.signature: tuple[int, int, int] | None = None
         self.step_x = GrowableArray(np.float64, growing=self.growing)  # per row: x in step mode (NaN: no x)
-        self.epoch_x = GrowableArray(np.float64, growing=self.growing)  # per row: x in epoch mode; empty without an epoch column
+        self.epoch_x = GrowableArray(
+            np.float64, growing=self.growing
+        )  # per row: x in epoch mode; empty without an epoch column
         self.series: dict[str, tuple[GrowableArray, GrowableArray]] = {}  # key -> (rows int32, values float32)
         self.version += 1
         self.derived: OrderedDict = OrderedDict()  # series.py's SortedSeries, extended on append
@@ -101,7 +104,10 @@ class RunMetrics:
             self.epoch_x.extend(_x_with_fallback(chunk.epoch, chunk.step, row_index, self.header.epoch_col))
         for name, (offsets, values) in chunk.metrics.items():
             if name not in self.series:
-                self.series[name] = (GrowableArray(np.int32, growing=self.growing), GrowableArray(np.float32, growing=self.growing))
+                self.series[name] = (
+                    GrowableArray(np.int32, growing=self.growing),
+                    GrowableArray(np.float32, growing=self.growing),
+                )
             rows, ys = self.series[name]
             rows.extend(offsets + first_row)
             ys.extend(values)

@@ -3,6 +3,7 @@
 Pages read them leniently (a bad value falls back to its default, the page
 still renders); charts.js writes them back as the user changes controls.
 """
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """A colour per run id that never changes: the same run looks the same on every page, every day."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """The config diff table: runs x (hparams and summary), which columns differ, sorted."""
+
 from __future__ import annotations
 
 import math

@@ -4,6 +4,7 @@ Clauses are separated by `;` and all must hold. Operators: = != > >= < <= and
 ~ (contains, case-insensitive). Numbers compare numerically, anything else as
 lower-cased text. A clause that does not parse is reported, not guessed at.
 """
+
 from __future__ import annotations
 
 import operator

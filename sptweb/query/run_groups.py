@@ -1,5 +1,6 @@
 """Group compared runs by hparams: `group=optim.lr,model.depth`, or `group=-seed` for
 "every hparam that differs among these runs, except seed"."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,7 +47,9 @@ def group_runs(runs: list[RunRecord], keys: list[str]) -> list[RunGroup]:
         signature = tuple(_hashable(run.meta.hparams.get(key)) for key in keys)
         groups.setdefault(signature, []).append(run)
     return [
-        RunGroup(", ".join(f"{key}={_show(value)}" for key, value in zip(keys, signature)) or "all runs", tuple(members))
+        RunGroup(
+            ", ".join(f"{key}={_show(value)}" for key, value in zip(keys, signature)) or "all runs", tuple(members)
+        )
         for signature, members in groups.items()
     ]
 

@@ -3,6 +3,7 @@
 Plain SVG with one link per point: hover shows the run (SVG <title>), click
 opens it, and no JavaScript is needed.
 """
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """Which runs a compare URL means: `runs=` listed explicitly, or the run table's query args."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ The state lives in the query string so a bookmark restores the view; this
 module parses it, applies it to a snapshot, and builds it back into URLs.
 Pure: no Flask, no file access.
 """
+
 from __future__ import annotations
 
 import math
@@ -109,7 +110,9 @@ def select(snapshot: Snapshot, query: TableQuery, page_size: int, now: float | N
     # Filter an already sorted list: order survives filtering, and the sort
     # itself is kept on the snapshot until the runs change.
     ordered = snapshot.memo.get(("sort", query.sort), lambda: sort_runs(list(snapshot.runs.values()), query.sort, now))
-    ordered = [run for run in ordered if (query.archived or not run.archived) and _matches(run, query) and predicate(run)]
+    ordered = [
+        run for run in ordered if (query.archived or not run.archived) and _matches(run, query) and predicate(run)
+    ]
     status_counts = Counter(run.status_group for run in ordered)
     if query.status:
         ordered = [run for run in ordered if query.status in (run.status, run.status_group)]

@@ -4,6 +4,7 @@ One condition variable and a short history instead of a queue per listener:
 a slow SSE client can never back up the scanner, and a listener that fell
 behind the history is simply told that everything changed.
 """
+
 from __future__ import annotations
 
 import threading

@@ -4,6 +4,7 @@ It lives in the user's cache directory, never in the runs tree (the viewer
 never writes into a training job's files). It is only a cache: any failure
 to read it means "start cold", never an error.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,9 +44,7 @@ def index_path(root: str, cache_dir: str | None) -> str | None:
     """One file per runs root; None when persistence is turned off (cache_dir == "")."""
     if cache_dir == "":
         return None
-    base = cache_dir or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "sptweb"
-    )
+    base = cache_dir or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "sptweb")
     digest = hashlib.sha256(root.encode("utf-8", "surrogateescape")).hexdigest()[:16]
     return os.path.join(base, f"index-{digest}.pickle")
 

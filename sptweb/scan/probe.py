@@ -4,6 +4,7 @@ A finished run in an unchanged directory costs no
 syscall at all; otherwise five `stat`s, and a sidecar or overlay is read only
 when its (inode, mtime, size) changed.
 """
+
 from __future__ import annotations
 
 import os
@@ -68,12 +69,7 @@ def _read_overlay(overlays: OverlayStore, path: str):
 
 def _settled(previous: RunRecord, seen: Visit, full_sweep: bool) -> bool:
     """Can this poll trust the previous record without stat-ing the run's files?"""
-    return (
-        not seen.relisted
-        and not full_sweep
-        and previous.error is None
-        and previous.meta.status in FINISHED_STATUSES
-    )
+    return not seen.relisted and not full_sweep and previous.error is None and previous.meta.status in FINISHED_STATUSES
 
 
 def _stat_run_files(path: str) -> RunFiles:

@@ -1,4 +1,5 @@
 """One run as the viewer sees it: an immutable record built by the scanner."""
+
 from __future__ import annotations
 
 import time

@@ -4,6 +4,7 @@ It polls the runs root with `stat` (never inotify: it does not work on NFS),
 keeps an immutable `Snapshot` of every run that views read without locks, and
 publishes what changed to a `ChangeFeed` for the SSE streams.
 """
+
 from __future__ import annotations
 
 import logging
@@ -246,7 +247,9 @@ class Scanner:
         if added or removed or differing or self.snapshot.phase != "ready":
             change = self.feed.publish(added, changed, removed, touched)
         self._last_published = found
-        self.snapshot = Snapshot(found, self.feed.version, "ready", self.snapshot.dirs_done, self.snapshot.dirs_total, now)
+        self.snapshot = Snapshot(
+            found, self.feed.version, "ready", self.snapshot.dirs_done, self.snapshot.dirs_total, now
+        )
         if change is not None:
             self._index_dirty = True
         return change

@@ -3,6 +3,7 @@
 Pure functions, no file access: the scanner reads the bytes, this module
 survives every way docs/format.md says they break and says what went wrong.
 """
+
 from __future__ import annotations
 
 import json

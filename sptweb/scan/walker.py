@@ -4,6 +4,7 @@ On NFS a `stat` is one cheap round trip while a `readdir` of a busy folder is
 many; a directory's mtime changes exactly when an entry is added, removed or
 renamed in it, so an unchanged mtime means the cached listing still holds.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Query-argument parsing: strict for the API (a bad value is a 400 that names it), lenient for page fragments."""
+
 from __future__ import annotations
 
 import math

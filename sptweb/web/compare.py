@@ -1,4 +1,5 @@
 """The `compare` blueprint: several runs side by side (overlaid charts, config diff, scatter)."""
+
 from __future__ import annotations
 
 import time
@@ -57,7 +58,10 @@ def _charts_context(runs) -> dict:
 
 def _diff_context(runs) -> dict:
     hide_identical = request.args.get("same") != "1"
-    return {"diff": diff_table(runs, hide_identical, request.args.get("dsort", ""), time.time()), "hide_identical": hide_identical}
+    return {
+        "diff": diff_table(runs, hide_identical, request.args.get("dsort", ""), time.time()),
+        "hide_identical": hide_identical,
+    }
 
 
 def _scatter_context(runs) -> dict:
@@ -77,12 +81,22 @@ def _media_context(runs) -> dict:
     tag = request.args.get("tag") if request.args.get("tag") in tags else (tags[0] if tags else None)
     steps = sorted({event.step for run_events in events.values() for event in run_events if event.tag == tag})
     step, _ = chosen_step(steps, request.args)
-    cells = [
-        (run, [(item, media.exists(run.path, item.path)) for item in items_at(events[run.run_id], tag, step)])
-        for run in runs
-    ] if tag else []
-    return {"media_tags": tags, "media_tag": tag, "media_steps": steps, "media_step": step,
-            "media_index": steps.index(step) if step in steps else 0, "media_cells": cells}
+    cells = (
+        [
+            (run, [(item, media.exists(run.path, item.path)) for item in items_at(events[run.run_id], tag, step)])
+            for run in runs
+        ]
+        if tag
+        else []
+    )
+    return {
+        "media_tags": tags,
+        "media_tag": tag,
+        "media_steps": steps,
+        "media_step": step,
+        "media_index": steps.index(step) if step in steps else 0,
+        "media_cells": cells,
+    }
 
 
 _VIEW_CONTEXT = {"charts": _charts_context, "diff": _diff_context, "scatter": _scatter_context, "media": _media_context}

@@ -6,6 +6,7 @@ metadata of one of those runs changed) and `run-files` (its metrics, media or
 heartbeat grew). Pages re-fetch their own
 fragments on these events (htmx SSE extension) and poll as a fallback.
 """
+
 from __future__ import annotations
 
 import threading

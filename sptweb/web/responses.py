@@ -1,4 +1,5 @@
 """JSON responses with orjson: fast, and NaN/Inf become null instead of bare tokens."""
+
 from __future__ import annotations
 
 import orjson

@@ -106,7 +106,9 @@ def media_context(run: RunRecord) -> dict:
 def _panel(run: RunRecord, events: list[MediaEvent], tag: str, step: float | None) -> TagPanel:
     items = items_at(events, tag, step) if step is not None else []
     media = get_scanner().media
-    return TagPanel(tag, items[0].step if items else None, [(item, media.exists(run.path, item.path)) for item in items])
+    return TagPanel(
+        tag, items[0].step if items else None, [(item, media.exists(run.path, item.path)) for item in items]
+    )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 """Jinja filters that turn raw values into what a researcher wants to read."""
+
 from __future__ import annotations
 
 import math

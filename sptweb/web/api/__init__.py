@@ -1,4 +1,5 @@
 """The `api` blueprint: JSON twins of the pages, for scripts, charts and benchmarks."""
+
 from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")

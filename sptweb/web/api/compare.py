@@ -1,4 +1,5 @@
 """API: one metric of many runs on one chart, overlaid or aggregated into group bands."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """API: a run's log streams, read by offset, searched, downloaded."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """API: a run's media events, with a URL per file."""
+
 from __future__ import annotations
 
 from flask import url_for
@@ -29,5 +30,11 @@ def media():
         for event in data.events
     ]
     return json_response(
-        {"run": run.run_id, "events": events, "tags": tags_of(data.events), "steps": steps_of(data.events), "bad_lines": data.bad_lines}
+        {
+            "run": run.run_id,
+            "events": events,
+            "tags": tags_of(data.events),
+            "steps": steps_of(data.events),
+            "bad_lines": data.bad_lines,
+        }
     )

@@ -1,4 +1,5 @@
 """API: edit a run's display name, notes, tags and archived flag (kept in the viewer's overlay)."""
+
 from __future__ import annotations
 
 import json

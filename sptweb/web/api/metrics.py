@@ -1,4 +1,5 @@
 """API: metric series of one run, downsampled and smoothed on the server."""
+
 from __future__ import annotations
 
 import csv
@@ -75,4 +76,6 @@ def _csv_download(data, keys: list[str], chart: SeriesRequest, run_id: str) -> R
         payload = series_payload(data, key, full)
         writer.writerows((key, repr(float(x)), repr(float(y))) for x, y in zip(payload["x"], payload["y"]))
     name = run_id.replace("/", "_") + ("_" + keys[0].replace("/", "_") if len(keys) == 1 else "") + ".csv"
-    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

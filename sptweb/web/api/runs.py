@@ -1,4 +1,5 @@
 """API: runs and scan progress."""
+
 from __future__ import annotations
 
 import time
