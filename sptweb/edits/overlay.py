@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, replace
+from typing import Any
 
 OVERLAY_FILE = "sptweb-overlay.json"
 SCHEMA = 1
@@ -82,7 +83,7 @@ def apply_edit(overlay: Overlay, edit: dict, sidecar_tags: tuple[str, ...]) -> O
         added = [other for other in added if other != tag]
         if tag in sidecar_tags and tag not in removed:
             removed.append(tag)
-    changes = {"tags_added": tuple(added), "tags_removed": tuple(removed), "updated_at": time.time()}
+    changes: dict[str, Any] = {"tags_added": tuple(added), "tags_removed": tuple(removed), "updated_at": time.time()}
     if "display_name" in edit:
         changes["display_name"] = edit["display_name"] or None  # empty: back to the default name
     if "notes" in edit:

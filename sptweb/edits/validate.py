@@ -38,7 +38,7 @@ def validate(payload) -> dict:
     unknown = [key for key in payload if key not in FIELDS]
     if unknown:
         raise EditError(422, f"unknown field {unknown[0]!r}; editable fields: {', '.join(FIELDS)}")
-    edit = {}
+    edit: dict[str, str | list[str] | bool] = {}
     for key, value in payload.items():
         if key in TEXT_FIELDS:
             edit[key] = _text(key, value, TEXT_FIELDS[key])

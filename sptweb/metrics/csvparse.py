@@ -74,7 +74,7 @@ def parse_rows(body: bytes | memoryview, header: Header) -> Chunk:
     return _assemble(columns, rows, header)
 
 
-def _arrow_columns(body: bytes, width: int, x_columns: set):
+def _arrow_columns(body: bytes | memoryview, width: int, x_columns: set):
     """(values, valid bool) per column via pyarrow; raises on anything irregular.
 
     Metric values parse straight to float32 (what the store keeps); step and
@@ -105,7 +105,7 @@ def _arrow_columns(body: bytes, width: int, x_columns: set):
     return columns, table.num_rows
 
 
-def _python_columns(body: bytes, width: int):
+def _python_columns(body: bytes | memoryview, width: int):
     """The per-cell reader: slow but forgiving; used only for chunks pyarrow refuses."""
     lines = bytes(body).decode("utf-8", errors="replace").splitlines()
     lines = [line for line in lines if line.strip()]

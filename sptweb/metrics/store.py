@@ -73,6 +73,7 @@ class RunMetrics:
 
     def _still_aligned(self, handle) -> bool:
         """Same header line, and the byte before our offset still ends a line."""
+        assert self.header is not None  # only called once a header was read
         handle.seek(0)
         if handle.read(len(self.header.line)) != self.header.line:
             return False
@@ -95,6 +96,7 @@ class RunMetrics:
             self.offset += stop - start
 
     def _append(self, chunk: Chunk) -> None:
+        assert self.header is not None  # rows are only parsed after their header
         if chunk.rows == 0:
             return
         first_row = self.rows

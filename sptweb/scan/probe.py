@@ -40,7 +40,10 @@ def check_run(
     overlay, overlay_error = (previous.overlay, previous.overlay_error) if previous else (EMPTY, None)
     if previous is None or files.overlay != previous.files.overlay:
         overlay, overlay_error = _read_overlay(overlays, seen.path) if files.overlay else (EMPTY, None)
-    unchanged_text = previous is not None and previous.meta is meta and previous.overlay is overlay
+    if previous is not None and previous.meta is meta and previous.overlay is overlay:
+        search_text = previous.search_text
+    else:
+        search_text = build_search_text(run_id, meta, overlay)
     record = RunRecord(
         run_id=run_id,
         path=seen.path,
@@ -50,7 +53,7 @@ def check_run(
         stale=is_stale(meta.status, files.heartbeat_mtime, now, stale_after),
         overlay=overlay,
         overlay_error=overlay_error,
-        search_text=previous.search_text if unchanged_text else build_search_text(run_id, meta, overlay),
+        search_text=search_text,
     )
     return previous if record == previous else record
 

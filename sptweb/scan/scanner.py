@@ -94,7 +94,7 @@ class Scanner:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._scan_lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: ThreadPoolExecutor | None = None  # made by configure(), sized by the config
         self.configure(Config())
 
     def configure(self, config: Config) -> None:
@@ -210,6 +210,7 @@ class Scanner:
             self._visit_cost = (time.perf_counter() - started) / len(frontier)
             return results
         batches = [frontier[start : start + VISIT_BATCH] for start in range(0, len(frontier), VISIT_BATCH)]
+        assert self._pool is not None  # configure() always makes one
         results = [result for batch in self._pool.map(visit_batch, batches) for result in batch]
         workers = min(len(batches), self.config.scan_threads)
         self._visit_cost = (time.perf_counter() - started) * workers / len(frontier)
