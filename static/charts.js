@@ -1,12 +1,13 @@
-/* sptweb charts: the one client-side island. Draws metric panels with the
- * vendored uPlot from /api/metrics. The server downsamples (min/max per pixel,
- * so spikes survive) and smooths; this file only draws, zooms, keeps chart
- * options in the URL, and extends curves when the run's files change.
+/* sptweb charts: the one client-side island. Draws metric panels with the vendored
+ * uPlot from /api/metrics (run page, RUN_MODE) or /api/compare (COMPARE_MODE). The
+ * server downsamples (min/max per pixel, so spikes survive) and smooths; this file only
+ * draws, zooms, keeps chart options in the URL, and follows runs as their files change.
  */
 (function () {
   "use strict";
 
   var CHART_HEIGHT = 220;
+  var MIN_CHART_WIDTH = 200;
   var LIVE_DEBOUNCE_MS = 1000; // at most one live fetch a second, however fast a run logs
   var COMPARE_LIVE_MS = 5000; // compare charts re-fetch whole: less often
   var TOOLTIP_ROWS = 12;
@@ -17,17 +18,48 @@
 
   var page = null; // state of the metrics tab currently on screen
 
+  // ---- what differs between the run page and the compare page -------------------
+  // How panels are batched into requests and named in the URL, how a response is
+  // drawn, and how the page follows runs that keep logging.
+  var RUN_MODE = {
+    liveMs: LIVE_DEBOUNCE_MS,
+    batches: function (panels) { return [panels]; }, // one run: one request carries every panel
+    nameSeries: function (params, panels) {
+      params.set("keys", panels.map(function (panel) { return panel.dataset.key; }).join(","));
+    },
+    draw: function (panels, body) {
+      panels.forEach(function (panel) { drawRun(panel, body.series[panel.dataset.key]); });
+      noticeNewKeys(body.keys);
+    },
+    live: extendRun, // fetch only the points past the last x held, and append them
+  };
+
+  var COMPARE_MODE = {
+    liveMs: COMPARE_LIVE_MS,
+    // Many runs: one request per panel, all runs' curves for that metric.
+    batches: function (panels) { return panels.map(function (panel) { return [panel]; }); },
+    nameSeries: function (params, panels, opts) {
+      params.set("key", panels[0].dataset.key);
+      if (opts.group) params.set("group", opts.group);
+      params.set("band", opts.band);
+    },
+    draw: function (panels, body) { drawCompare(panels[0], body); },
+    // All runs share one x grid and groups are recomputed: nothing to append to, re-fetch whole.
+    live: function () { loadPanels(visiblePanels()); },
+  };
+
   function init() {
     var root = document.getElementById("run-metrics") || document.getElementById("compare-metrics");
     if (!root || !root.querySelector(".panel") || root.dataset.ready) return;
     root.dataset.ready = "1";
     page = {
       root: root,
-      compare: root.dataset.mode === "compare",
+      mode: root.dataset.mode === "compare" ? COMPARE_MODE : RUN_MODE,
       form: root.querySelector(".chart-controls"),
-      charts: {}, // key -> {plot, data, stats}
+      charts: {}, // key -> {plot, panel, held}; held = the run page's series as drawn, for live appends
       sync: uPlot.sync("sptweb-metrics"),
       liveTimer: null,
+      hovered: null, // the compare plot under the mouse: only it shows a tooltip
     };
     bindControls();
     applyFilter();
@@ -127,9 +159,7 @@
 
   function loadVisible() {
     var missing = visiblePanels().filter(function (panel) { return !page.charts[panel.dataset.key]; });
-    if (!missing.length) return;
-    if (page.compare) missing.forEach(function (panel) { fetchCompare(panel); });
-    else fetchAndDraw(missing, {});
+    if (missing.length) loadPanels(missing);
   }
 
   function reloadAll() {
@@ -139,16 +169,17 @@
     loadVisible();
   }
 
+  function loadPanels(panels) {
+    page.mode.batches(panels).forEach(function (batch) {
+      fetchJson(seriesUrl(batch, {})).then(function (body) { page.mode.draw(batch, body); })
+        .catch(function (error) { batch.forEach(function (panel) { showError(panel, error); }); });
+    });
+  }
+
   function seriesUrl(panels, extra) {
     var opts = options();
     var url = new URL(page.root.dataset.api, location.href);
-    if (page.compare) {
-      url.searchParams.set("key", panels[0].dataset.key);
-      if (opts.group) url.searchParams.set("group", opts.group);
-      url.searchParams.set("band", opts.band);
-    } else {
-      url.searchParams.set("keys", panels.map(function (panel) { return panel.dataset.key; }).join(","));
-    }
+    page.mode.nameSeries(url.searchParams, panels, opts);
     url.searchParams.set("x", opts.x);
     url.searchParams.set("points", String(Math.max(100, Math.round(panels[0].clientWidth || 600))));
     if (opts.smooth > 0) {
@@ -170,16 +201,6 @@
     });
   }
 
-  function fetchAndDraw(panels, extra) {
-    return fetchJson(seriesUrl(panels, extra)).then(function (body) {
-      panels.forEach(function (panel) {
-        var series = body.series[panel.dataset.key];
-        if (series) draw(panel, series);
-      });
-      noticeNewKeys(body.keys);
-    }).catch(function (error) { panels.forEach(function (panel) { showError(panel, error); }); });
-  }
-
   function showError(panel, error) {
     panel.querySelector(".chart").innerHTML = "";
     var note = document.createElement("p");
@@ -188,51 +209,34 @@
     panel.querySelector(".chart").appendChild(note);
   }
 
-  // ---- drawing ----------------------------------------------------------------
+  // ---- the plot: one builder for both pages ---------------------------------------
 
-  function columns(series, logy) {
-    var clean = function (values) {
-      return values.map(function (v) { return v === null || (logy && v <= 0) ? null : v; });
-    };
-    var data = [series.x, clean(series.y)];
-    if (series.smooth) data.push(clean(series.smooth));
-    return data;
+  // `picture` comes from the mode: {data, series, bands?, plugins?}; `held` is kept for live updates.
+  function plotPanel(panel, picture, held) {
+    var opts = options();
+    var holder = clearPanel(panel);
+    var plot = new uPlot({
+      width: Math.max(MIN_CHART_WIDTH, holder.clientWidth),
+      height: CHART_HEIGHT,
+      scales: { x: { time: false, range: zoomRange(opts) }, y: { distr: opts.logy ? 3 : 1 } },
+      axes: [{ size: 36 }, { size: 58, values: function (u, ticks) { return ticks.map(tickLabel); } }],
+      series: picture.series,
+      bands: picture.bands,
+      plugins: picture.plugins,
+      cursor: { sync: { key: page.sync.key }, drag: { x: true, y: false, setScale: false } },
+      hooks: { setSelect: [onSelect] },
+    }, picture.data, holder);
+    plot.over.addEventListener("dblclick", function () { zoom(null, null); });
+    page.charts[panel.dataset.key] = { plot: plot, panel: panel, held: held };
+    bindPng(panel, plot);
   }
 
-  function draw(panel, series) {
-    var key = panel.dataset.key;
-    var opts = options();
+  function clearPanel(panel) {
+    var chart = page.charts[panel.dataset.key];
+    if (chart) chart.plot.destroy();
     var holder = panel.querySelector(".chart");
-    if (page.charts[key]) page.charts[key].plot.destroy();
     holder.innerHTML = "";
-    if (!series.raw_count) {
-      delete page.charts[key];
-      holder.innerHTML = '<p class="muted loading">no points logged yet</p>';
-      return;
-    }
-    var smoothing = Boolean(series.smooth);
-    var plotSeries = [
-      { label: opts.x },
-      { label: smoothing ? "raw" : key, stroke: smoothing ? RAW_UNDER_SMOOTH : COLOR, width: 1, value: formatValue },
-    ];
-    if (smoothing) plotSeries.push({ label: "smoothed", stroke: COLOR, width: 1.6, value: formatValue });
-    var plot = new uPlot({
-      width: Math.max(200, holder.clientWidth),
-      height: CHART_HEIGHT,
-      scales: {
-        x: { time: false, range: zoomRange(opts) },
-        y: { distr: opts.logy ? 3 : 1 },
-      },
-      axes: [{ size: 36 }, { size: 58, values: function (u, ticks) { return ticks.map(tickLabel); } }],
-      series: plotSeries,
-      cursor: { sync: { key: page.sync.key }, drag: { x: true, y: false, setScale: false } },
-      legend: { live: true },
-      hooks: { setSelect: [onSelect] },
-    }, columns(series, opts.logy), holder);
-    plot.over.addEventListener("dblclick", function () { zoom(null, null); });
-    page.charts[key] = { plot: plot, series: series };
-    showStats(panel, series);
-    bindPng(panel, plot);
+    return holder;
   }
 
   function zoomRange(opts) {
@@ -257,13 +261,6 @@
     reloadAll();
   }
 
-  function showStats(panel, series) {
-    var stats = panel.querySelector(".stats");
-    stats.textContent = "last " + fmt(series.last) + " · min " + fmt(series.min_value) + " · max " + fmt(series.max_value)
-      + (series.downsampled ? " · " + series.count.toLocaleString() + " of " + series.raw_count.toLocaleString() + " pts" : "");
-    stats.title = series.nonfinite ? series.nonfinite + " NaN/Inf points shown as gaps" : "";
-  }
-
   function bindPng(panel, plot) {
     var link = panel.querySelector("a.png");
     link.onclick = function () {
@@ -281,92 +278,151 @@
 
   function resizeAll() {
     Object.keys(page.charts).forEach(function (key) {
-      var chart = page.charts[key];
-      var holder = chart.plot.root.parentNode;
-      chart.plot.setSize({ width: Math.max(200, holder.clientWidth), height: CHART_HEIGHT });
+      var plot = page.charts[key].plot;
+      plot.setSize({ width: Math.max(MIN_CHART_WIDTH, plot.root.parentNode.clientWidth), height: CHART_HEIGHT });
     });
   }
 
+  // ---- run page: one metric per panel, raw and smoothed, uPlot's own legend -----
 
-  // ---- compare: many runs (or groups) in one chart -------------------------------
-
-  function fetchCompare(panel) {
-    return fetchJson(seriesUrl([panel], {})).then(function (body) {
-      if (body.groups) drawGroups(panel, body);
-      else drawOverlay(panel, body);
-    }).catch(function (error) { showError(panel, error); });
+  function drawRun(panel, series) {
+    if (!series) return; // not in this response: leave the panel as it is
+    if (!series.raw_count) {
+      clearPanel(panel).innerHTML = '<p class="muted loading">no points logged yet</p>';
+      delete page.charts[panel.dataset.key];
+      return;
+    }
+    var smoothing = Boolean(series.smooth);
+    var lines = [
+      { label: options().x },
+      { label: smoothing ? "raw" : panel.dataset.key, stroke: smoothing ? RAW_UNDER_SMOOTH : COLOR, width: 1, value: formatValue },
+    ];
+    if (smoothing) lines.push({ label: "smoothed", stroke: COLOR, width: 1.6, value: formatValue });
+    plotPanel(panel, { data: columns(series, options().logy), series: lines }, series);
+    showStats(panel, series);
   }
 
-  function drawOverlay(panel, body) {
+  function columns(series, logy) {
+    var clean = function (values) { return values.map(function (v) { return v === null || (logy && v <= 0) ? null : v; }); };
+    var data = [series.x, clean(series.y)];
+    if (series.smooth) data.push(clean(series.smooth));
+    return data;
+  }
+
+  function showStats(panel, series) {
+    var stats = panel.querySelector(".stats");
+    stats.textContent = "last " + fmt(series.last) + " · min " + fmt(series.min_value) + " · max " + fmt(series.max_value)
+      + (series.downsampled ? " · " + series.count.toLocaleString() + " of " + series.raw_count.toLocaleString() + " pts" : "");
+    stats.title = series.nonfinite ? series.nonfinite + " NaN/Inf points shown as gaps" : "";
+  }
+
+  function extendRun() {
+    loadVisible(); // panels with no points yet get another try
+    var keys = Object.keys(page.charts);
+    if (!keys.length) return;
+    var after = Math.min.apply(null, keys.map(function (key) { return lastX(page.charts[key].held); }));
+    var panels = keys.map(function (key) { return page.charts[key].panel; });
+    fetchJson(seriesUrl(panels, isFinite(after) ? { after: after } : {})).then(function (body) {
+      panels.forEach(function (panel) { appendPoints(panel, body.series[panel.dataset.key]); });
+      noticeNewKeys(body.keys);
+    }).catch(function () { /* the next change event retries */ });
+  }
+
+  function appendPoints(panel, fresh) {
+    var chart = page.charts[panel.dataset.key];
+    if (!chart || !fresh) return;
+    var held = chart.held;
+    var from = lastX(held);
+    var start = 0;
+    while (start < fresh.x.length && fresh.x[start] <= from) start++;
+    if (start === fresh.x.length) return;
+    ["x", "y", "smooth"].forEach(function (name) {
+      if (held[name] && fresh[name]) held[name] = held[name].concat(fresh[name].slice(start));
+    });
+    ["last", "last_x", "raw_count", "nonfinite", "min_value", "max_value"].forEach(function (name) { held[name] = fresh[name]; });
+    if (held.x.length > MAX_POINTS_PER_PIXEL * panel.clientWidth) {
+      loadPanels([panel]); // too dense to keep appending: ask for a fresh downsampled picture
+      return;
+    }
+    chart.plot.setData(columns(held, options().logy));
+    showStats(panel, held);
+    page.form.querySelector(".live-note").textContent = "● live · updated " + new Date().toLocaleTimeString();
+  }
+
+  function noticeNewKeys(keys) {
+    if (!keys) return;
+    var known = {};
+    page.root.querySelectorAll(".panel").forEach(function (panel) { known[panel.dataset.key] = true; });
+    var fresh = (keys || []).filter(function (key) { return !known[key]; });
+    var note = page.form.querySelector(".live-note");
+    note.textContent = fresh.length ? "new metrics: " + fresh.join(", ") + " (reload to show)" : note.textContent;
+  }
+
+  // ---- compare page: many runs (or groups) in one chart, a tooltip for a legend --
+
+  function drawCompare(panel, body) {
+    var picture = { data: [body.x], series: [{ label: options().x }], bands: [], labels: [] };
+    var note = body.groups ? addGroups(picture, body) : addRuns(picture, body);
+    picture.plugins = [tooltipPlugin(picture.labels)];
+    plotPanel(panel, picture, null);
+    var holder = panel.querySelector(".chart");
+    holder.dataset.lines = String(picture.labels.length); // for tests and curious readers of the DOM
+    holder.dataset.bands = String(picture.bands.length);
+    panel.querySelector(".stats").textContent = note;
+  }
+
+  // One line per run; returns the panel's note.
+  function addRuns(picture, body) {
     var logy = options().logy;
-    var data = [body.x];
-    var series = [{ label: options().x }];
     body.runs.forEach(function (run) {
       var gaps = {};
       run.gaps.forEach(function (index) { gaps[index] = true; });
       // null = no point in this slot (the line spans it); a NaN/Inf gap must break the line.
-      data.push(run.y.map(function (v, i) { return gaps[i] ? null : (v === null || (logy && v <= 0) ? undefined : v); }));
-      series.push({ label: run.name, stroke: run.color, width: 1.3, value: formatValue });
+      var y = run.y.map(function (v, i) { return gaps[i] ? null : (v === null || (logy && v <= 0) ? undefined : v); });
+      var column = addLine(picture, y, { label: run.name, stroke: run.color, width: 1.3, value: formatValue });
+      picture.labels.push({ name: run.name, color: run.color, column: column });
     });
-    var labels = body.runs.map(function (run, i) { return { name: run.name, color: run.color, column: i + 1 }; });
-    var note = body.runs.length + " runs" + (body.missing.length ? " · " + body.missing.length + " without this metric" : "");
-    compareChart(panel, data, series, [], labels, note);
+    return body.runs.length + " runs" + (body.missing.length ? " · " + body.missing.length + " without this metric" : "");
   }
 
-  function drawGroups(panel, body) {
+  // Per group a mean line and a band between two invisible edges; returns the panel's note.
+  function addGroups(picture, body) {
     var logy = options().logy;
-    var data = [body.x];
-    var series = [{ label: options().x }];
-    var bands = [];
-    var labels = [];
+    var clean = function (values) { return values.map(function (v) { return v === null || (logy && v <= 0) ? undefined : v; }); };
     body.groups.forEach(function (group) {
-      var clean = function (values) { return values.map(function (v) { return v === null || (logy && v <= 0) ? undefined : v; }); };
-      var mean = data.push(clean(group.mean)) - 1;
-      series.push({ label: group.label + " (n=" + group.size + ")", stroke: group.color, width: 2, value: formatValue });
-      var hi = data.push(clean(group.hi)) - 1;
-      series.push({ label: "hi", stroke: "transparent", width: 0, points: { show: false } });
-      var lo = data.push(clean(group.lo)) - 1;
-      series.push({ label: "lo", stroke: "transparent", width: 0, points: { show: false } });
-      bands.push({ series: [hi, lo], fill: translucent(group.color) });
-      labels.push({ name: group.label + " (n=" + group.size + ")", color: group.color, column: mean });
+      var name = group.label + " (n=" + group.size + ")";
+      var mean = addLine(picture, clean(group.mean), { label: name, stroke: group.color, width: 2, value: formatValue });
+      var hi = addLine(picture, clean(group.hi), { label: "hi", stroke: "transparent", width: 0, points: { show: false } });
+      var lo = addLine(picture, clean(group.lo), { label: "lo", stroke: "transparent", width: 0, points: { show: false } });
+      picture.bands.push({ series: [hi, lo], fill: translucent(group.color) });
+      picture.labels.push({ name: name, color: group.color, column: mean });
     });
-    var note = body.groups.length + " groups by " + (body.group_keys.join(", ") || "nothing") + " · band: " + (body.band === "std" ? "mean ± std" : "min–max");
-    compareChart(panel, data, series, bands, labels, note);
+    return body.groups.length + " groups by " + (body.group_keys.join(", ") || "nothing") + " · band: " + (body.band === "std" ? "mean ± std" : "min–max");
   }
 
-  function compareChart(panel, data, series, bands, labels, note) {
-    var key = panel.dataset.key;
-    var opts = options();
-    var holder = panel.querySelector(".chart");
-    if (page.charts[key]) page.charts[key].plot.destroy();
-    holder.innerHTML = "";
+  // Adds a uPlot series and its data column; returns the column's index.
+  function addLine(picture, values, series) {
+    picture.series.push(series);
+    return picture.data.push(values) - 1;
+  }
+
+  // uPlot's legend would list every run under every chart: a tooltip lists them at the cursor
+  // instead. Cursors are synced across panels, but only the panel under the mouse lists values.
+  function tooltipPlugin(labels) {
     var tooltip = document.createElement("div");
     tooltip.className = "compare-tooltip";
     tooltip.hidden = true;
-    var plot = new uPlot({
-      width: Math.max(200, holder.clientWidth),
-      height: CHART_HEIGHT,
-      scales: { x: { time: false, range: zoomRange(opts) }, y: { distr: opts.logy ? 3 : 1 } },
-      axes: [{ size: 36 }, { size: 58, values: function (u, ticks) { return ticks.map(tickLabel); } }],
-      series: series,
-      bands: bands,
-      legend: { show: false },
-      cursor: { sync: { key: page.sync.key }, drag: { x: true, y: false, setScale: false }, points: { show: false } },
+    return {
+      opts: function (u, opts) { opts.legend = { show: false }; opts.cursor.points = { show: false }; },
       hooks: {
-        setSelect: [onSelect],
+        init: [function (u) {
+          u.over.appendChild(tooltip);
+          u.over.addEventListener("mouseenter", function () { page.hovered = u; });
+          u.over.addEventListener("mouseleave", function () { page.hovered = null; tooltip.hidden = true; });
+        }],
         setCursor: [function (u) { showTooltip(u, tooltip, labels); }],
       },
-    }, data, holder);
-    plot.over.appendChild(tooltip);
-    plot.over.addEventListener("dblclick", function () { zoom(null, null); });
-    // Cursors are synced across panels, but only the panel under the mouse lists values.
-    plot.over.addEventListener("mouseenter", function () { page.hovered = plot; });
-    plot.over.addEventListener("mouseleave", function () { page.hovered = null; tooltip.hidden = true; });
-    page.charts[key] = { plot: plot, series: null };
-    holder.dataset.lines = String(labels.length); // for tests and curious readers of the DOM
-    holder.dataset.bands = String(bands.length);
-    panel.querySelector(".stats").textContent = note;
-    bindPng(panel, plot);
+    };
   }
 
   // Hover: every run's (or group's) value at this x, largest first.
@@ -417,77 +473,21 @@
 
   // ---- live updates -------------------------------------------------------------
 
-  // The htmx SSE extension owns the page's EventSource; listen on it for this run's
-  // `run-files` event (metrics.csv grew) and fetch only points past the last x held.
+  // The htmx SSE extension owns the page's EventSource; listen on it for the
+  // `run-files` event (a run's metrics.csv grew) and let the mode catch up.
   document.addEventListener("htmx:sseOpen", function (event) {
     event.detail.source.addEventListener("run-files", scheduleLive);
   });
 
   function scheduleLive() {
     if (!page || page.liveTimer) return;
-    var wait = page.compare ? COMPARE_LIVE_MS : LIVE_DEBOUNCE_MS;
-    page.liveTimer = setTimeout(function () { page.liveTimer = null; extendLive(); }, wait);
-  }
-
-  function extendLive() {
-    var opts = options();
-    if (opts.xmax !== null) return; // a zoomed window is a fixed picture
-    if (page.compare) { visiblePanels().forEach(function (panel) { fetchCompare(panel); }); return; }
-    loadVisible(); // panels with no points yet get another try
-    var keys = Object.keys(page.charts);
-    if (!keys.length) return;
-    var after = Math.min.apply(null, keys.map(function (key) { return lastX(page.charts[key].series); }));
-    var panels = keys.map(function (key) { return panelFor(key); }).filter(Boolean);
-    fetchJson(seriesUrl(panels, isFinite(after) ? { after: after } : {})).then(function (body) {
-      panels.forEach(function (panel) { appendPoints(panel, body.series[panel.dataset.key]); });
-      noticeNewKeys(body.keys);
-    }).catch(function () { /* the next change event retries */ });
-  }
-
-  function appendPoints(panel, fresh) {
-    var chart = page.charts[panel.dataset.key];
-    if (!chart || !fresh) return;
-    var held = chart.series;
-    var from = held.x.length ? held.x[held.x.length - 1] : -Infinity;
-    var start = 0;
-    while (start < fresh.x.length && fresh.x[start] <= from) start++;
-    if (start === fresh.x.length) return;
-    ["x", "y", "smooth"].forEach(function (name) {
-      if (held[name] && fresh[name]) held[name] = held[name].concat(fresh[name].slice(start));
-    });
-    ["last", "last_x", "raw_count", "nonfinite"].forEach(function (name) { held[name] = fresh[name]; });
-    held.min_value = fresh.min_value;
-    held.max_value = fresh.max_value;
-    if (held.x.length > MAX_POINTS_PER_PIXEL * panel.clientWidth) {
-      fetchAndDraw([panel], {}); // too dense to keep appending: ask for a fresh downsampled picture
-      return;
-    }
-    chart.plot.setData(columns(held, options().logy));
-    showStats(panel, held);
-    flashLive();
-  }
-
-  function noticeNewKeys(keys) {
-    if (!keys) return;
-    var known = {};
-    page.root.querySelectorAll(".panel").forEach(function (panel) { known[panel.dataset.key] = true; });
-    var fresh = (keys || []).filter(function (key) { return !known[key]; });
-    var note = page.form.querySelector(".live-note");
-    note.textContent = fresh.length ? "new metrics: " + fresh.join(", ") + " (reload to show)" : note.textContent;
-  }
-
-  function flashLive() {
-    var note = page.form.querySelector(".live-note");
-    note.textContent = "● live · updated " + new Date().toLocaleTimeString();
+    page.liveTimer = setTimeout(function () {
+      page.liveTimer = null;
+      if (options().xmax === null) page.mode.live(); // a zoomed window is a fixed picture
+    }, page.mode.liveMs);
   }
 
   // ---- small helpers --------------------------------------------------------------
-
-  function panelFor(key) {
-    return Array.prototype.find.call(page.root.querySelectorAll(".panel"), function (panel) {
-      return panel.dataset.key === key;
-    });
-  }
 
   function lastX(series) {
     return series.x.length ? series.x[series.x.length - 1] : -Infinity;
