@@ -1,4 +1,4 @@
-"""The JSON API: shapes from DESIGN.md, paging, errors as JSON."""
+"""The JSON API: shapes documented in the README, paging, errors as JSON."""
 
 import orjson
 

@@ -1,4 +1,4 @@
-"""metrics.csv by FORMAT.md's rules, read incrementally by RunMetrics."""
+"""metrics.csv by docs/format.md's rules, read incrementally by RunMetrics."""
 
 import math
 import os

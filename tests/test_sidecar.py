@@ -1,4 +1,4 @@
-"""Every way FORMAT.md says a sidecar breaks: a clear error or a safe value, never a crash."""
+"""Every way docs/format.md says a sidecar breaks: a clear error or a safe value, never a crash."""
 
 import math
 

@@ -19,7 +19,7 @@ from .logs import progress_line, stamp, submitit_log_path
 
 log = logging.getLogger(__name__)
 
-STALE_AFTER = 300.0  # same threshold as FORMAT.md: older heartbeats are left alone
+STALE_AFTER = 300.0  # same threshold as docs/format.md: older heartbeats are left alone
 ROWS_PER_TICK = 5  # train rows appended per run per tick
 SIDECAR_EVERY = 10  # ticks between sidecar rewrites, like the writer's flush cadence
 TAIL_BYTES = 64 * 1024  # enough for the last few hundred rows

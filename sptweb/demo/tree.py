@@ -1,4 +1,4 @@
-"""Write a realistic demo tree of run directories, following the shared FORMAT.md."""
+"""Write a realistic demo tree of run directories, following docs/format.md."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ CHECKPOINT_BYTES = b"demo checkpoint placeholder\n"
 def make_sidecar(
     spec: RunSpec, run_dir: Path, hparams: dict[str, Any], summary: dict[str, float], checkpoint: Path | None
 ) -> dict[str, Any]:
-    """The sidecar.json payload in FORMAT.md field order."""
+    """The sidecar.json payload in docs/format.md field order."""
     sidecar = {
         "schema_version": SCHEMA_VERSION,
         "run_id": spec.writer_id,
