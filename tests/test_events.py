@@ -1,6 +1,9 @@
 """Server-Sent Events: headers, keepalives, one event per relevant change, the stream cap."""
 
+import json
+
 import pytest
+from conftest import write_sidecar
 
 
 def open_stream(client, url="/events"):
@@ -72,3 +75,54 @@ def test_streams_beyond_the_cap_get_204(make_app):
     second, _ = open_stream(client)
     assert second.status_code == 200  # the slot was released on close
     second.close()
+
+
+def spt_flush(run_dir, step: int, summary: dict) -> None:
+    """What spt's RegistryLogger does on every log_metrics + save: append a row, rewrite the sidecar."""
+    with open(run_dir / "metrics.csv", "a") as handle:
+        handle.write(f"{step},{summary['train/loss']}\n")
+    sidecar = json.loads((run_dir / "sidecar.json").read_text())
+    write_sidecar(run_dir, {**sidecar, "summary": summary, "updated_at": sidecar["updated_at"] + 1})
+
+
+def test_growth_sends_run_files_even_when_the_sidecar_changed_in_the_same_poll(client, make_run, scan):
+    run_dir = make_run("spt", status="running", ended_at=None, heartbeat_age=1, metrics="step,train/loss\n0,2.0\n")
+    scan()
+    response, chunks = open_stream(client, "/events?run=spt")
+    next(chunks)
+    spt_flush(run_dir, 1, {"train/loss": 1.5})
+    scan()
+    events = next(chunks) + next(chunks)  # the first churn is told too: run-changed, then run-files
+    assert b"event: run-changed\n" in events and b"event: run-files\n" in events
+    response.close()
+
+
+def test_summary_churn_of_training_runs_reaches_tables_at_most_every_few_seconds(
+    client, make_run, scan, scanner, monkeypatch
+):
+    runs = [
+        make_run(f"spt{index}", status="running", ended_at=None, heartbeat_age=1, metrics="step,train/loss\n0,2.0\n")
+        for index in range(3)
+    ]
+    scan()
+    first = [spt_flush(run_dir, 1, {"train/loss": 1.9}) for run_dir in runs]
+    assert first and scan().changed  # the first churn is told at once
+    for step in range(2, 12):  # ten more flushes of all three runs, one poll each
+        for run_dir in runs:
+            spt_flush(run_dir, step, {"train/loss": 2.0 / step})
+        change = scan()
+        assert not change.table_changed and change.touched == {"spt0", "spt1", "spt2"}
+    monkeypatch.setattr(scanner, "_churn_announced_at", 0.0)  # the coalescing window has passed
+    make_run("other")  # a real change goes out at once, with the pending churn
+    change = scan()
+    assert change.added == {"other"} and change.changed == {"spt0", "spt1", "spt2"}
+    assert scanner.snapshot.get("spt2").meta.summary == {"train/loss": 2.0 / 11}  # the snapshot was never behind
+
+
+def test_a_status_change_is_never_held_back(client, make_run, scan):
+    run_dir = make_run("spt", status="running", ended_at=None, heartbeat_age=1, metrics="step,train/loss\n0,2.0\n")
+    scan()
+    spt_flush(run_dir, 1, {"train/loss": 1.0})
+    scan()
+    make_run("spt", status="failed", metrics=None)
+    assert scan().changed == {"spt"}

@@ -16,13 +16,13 @@ HISTORY = 256  # change sets kept for listeners that are between two waits
 
 @dataclass(frozen=True, slots=True)
 class ChangeSet:
-    """The run ids one scan added, changed (what the table shows), touched (files only) or removed."""
+    """The run ids one scan added, changed (what the table shows), removed, or touched (files grew)."""
 
     version: int
     added: frozenset[str] = frozenset()
     changed: frozenset[str] = frozenset()
     removed: frozenset[str] = frozenset()
-    touched: frozenset[str] = frozenset()  # metrics/media/heartbeat grew; the table looks the same
+    touched: frozenset[str] = frozenset()  # metrics/media/heartbeat grew, whatever else changed
     everything: bool = False  # the listener missed history: assume any run changed
 
     @property

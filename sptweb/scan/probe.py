@@ -8,6 +8,7 @@ when its (inode, mtime, size) changed.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 from ..edits import EMPTY, OVERLAY_FILE, OverlayError, OverlayStore
 from .records import FINISHED_STATUSES, FileSig, RunFiles, RunRecord, build_search_text, is_stale
@@ -61,6 +62,31 @@ def check_run(
 def same_for_table(new: RunRecord, old: RunRecord) -> bool:
     """Only the files' stats differ: a metrics append or a heartbeat, not a visible change."""
     return (new.meta, new.error, new.stale, new.overlay) == (old.meta, old.error, old.stale, old.overlay)
+
+
+def files_grew(new: RunRecord, old: RunRecord) -> bool:
+    """Metrics, media or heartbeat changed: open charts, media tabs and liveness need a look."""
+    return (new.files.metrics, new.files.media, new.files.heartbeat) != (
+        old.files.metrics,
+        old.files.media,
+        old.files.heartbeat,
+    )
+
+
+def summary_churn(new: RunRecord, old: RunRecord) -> bool:
+    """A training run's writer rewrote its sidecar with only new summary values and `updated_at`.
+
+    spt's RegistryLogger does this on every metrics flush (Lightning calls
+    `save()` after each `log_metrics`): worth showing, not worth a table
+    refresh on every poll.
+    """
+    if not (new.is_running and old.is_running) or (new.error, new.stale, new.overlay) != (
+        old.error,
+        old.stale,
+        old.overlay,
+    ):
+        return False
+    return replace(new.meta, summary=old.meta.summary, updated_at=old.meta.updated_at) == old.meta
 
 
 def _read_overlay(overlays: OverlayStore, path: str):

@@ -23,7 +23,7 @@ from ..media import MediaStore
 from ..metrics import MetricsStore
 from . import index as index_store
 from .changes import ChangeFeed, ChangeSet
-from .probe import check_run, same_for_table
+from .probe import check_run, files_grew, same_for_table, summary_churn
 from .records import RunRecord
 from .walker import ListingCache, Visit
 
@@ -47,6 +47,10 @@ VISIT_BATCH = 64
 # (10,000 runs: 1.0 s walking inline, 2.6 s with 16 threads on 2 cores).
 # Levels go through the pool once a visit is measured to take longer than this.
 SLOW_VISIT_S = 150e-6
+# A training run's summary changes on every metrics flush (spt rewrites its
+# sidecar each time): tables hear about such churn at most this often, while
+# real changes (status, a new run, an edit) go out on the poll that sees them.
+SUMMARY_CHURN_EVERY_S = 10.0
 # Where `init_app` registers the scanner; views reach it through the app.
 EXTENSION_KEY = "sptweb.scanner"
 
@@ -112,6 +116,8 @@ class Scanner:
         self._polls = 1  # the full sweep falls on later polls, not the first walk after a restart
         self._visit_cost = 0.0  # measured seconds per directory visit; decides inline vs pool
         self._last_published: dict[str, RunRecord] = {}
+        self._churn_pending: set[str] = set()  # runs whose summary churn is not announced yet
+        self._churn_announced_at = 0.0
         self._index_dirty = False
         self._index_saved_at = 0.0
         self._index_path = index_store.index_path(self.root, config.index_cache_dir)
@@ -242,11 +248,14 @@ class Scanner:
         added = found.keys() - before.keys()
         removed = before.keys() - found.keys()
         differing = [run_id for run_id in found.keys() & before.keys() if found[run_id] is not before[run_id]]
-        changed = {run_id for run_id in differing if not same_for_table(found[run_id], before[run_id])}
-        touched = set(differing) - changed
+        # Growth is told whatever else changed in the same poll: live charts follow it.
+        grew = {run_id for run_id in differing if files_grew(found[run_id], before[run_id])}
+        visible = {run_id for run_id in differing if not same_for_table(found[run_id], before[run_id])}
+        churn = {run_id for run_id in visible if summary_churn(found[run_id], before[run_id])}
+        changed = (visible - churn) | self._announce_churn(churn, found, now)
         change = None
-        if added or removed or differing or self.snapshot.phase != "ready":
-            change = self.feed.publish(added, changed, removed, touched)
+        if added or removed or differing or self._churn_pending or self.snapshot.phase != "ready":
+            change = self.feed.publish(added, changed, removed, grew)
         self._last_published = found
         self.snapshot = Snapshot(
             found, self.feed.version, "ready", self.snapshot.dirs_done, self.snapshot.dirs_total, now
@@ -254,6 +263,15 @@ class Scanner:
         if change is not None:
             self._index_dirty = True
         return change
+
+    def _announce_churn(self, churn: set[str], found: dict[str, RunRecord], now: float) -> set[str]:
+        """The runs whose summary churn is told now: all pending ones, once every SUMMARY_CHURN_EVERY_S."""
+        self._churn_pending |= churn
+        if not self._churn_pending or now - self._churn_announced_at < SUMMARY_CHURN_EVERY_S:
+            return set()
+        announced = self._churn_pending & found.keys()
+        self._churn_pending, self._churn_announced_at = set(), now
+        return announced
 
     # -- persisted index -----------------------------------------------------
 
