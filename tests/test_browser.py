@@ -268,3 +268,28 @@ def test_token_link_logs_in_once_and_edits_pass_the_csrf_check(make_app, make_ru
             page.keyboard.press("Control+Enter")
         assert saved.value.status == 200
     assert scanner.snapshot.get("t/r").notes == "edited with the cookie"
+
+
+def test_a_chart_follows_a_replayed_spt_run_live(server, runs_root, scan):
+    """The real writer rewrites sidecar.json on every flush; the chart must still follow with after=."""
+    from sptweb.demo.replay import Replayer, load_trace, recordings_dir
+
+    replayer = Replayer(load_trace(recordings_dir() / "completed.jsonl"), runs_root, run="spt/live")
+    replayer.play(calls=40)
+    scan()
+    with chromium_page() as page:
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(server + "/run/spt/live?tab=metrics")
+        page.wait_for_selector(".panel[data-key='train/loss'] canvas")
+        _wait_for_stream(page)
+        before = page.locator(".panel[data-key='train/loss'] .stats").inner_text()
+        replayer.play(calls=60)  # appends, sidecar and summary rewrites, heartbeat touches, a checkpoint
+        scan()
+        page.wait_for_function(
+            "text => document.querySelector(\".panel[data-key='train/loss'] .stats\").innerText !== text",
+            arg=before,
+            timeout=10_000,
+        )
+        assert any("after=" in url and "train%2Floss" in url for url in requests)
+        assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
