@@ -197,3 +197,27 @@ def test_concurrent_requests_for_one_run_parse_once(tmp_path, monkeypatch):
     for thread in threads:
         thread.join()
     assert len(calls) == 1
+
+
+def test_rows_without_an_epoch_take_the_epoch_of_their_step(run_dir):
+    """LearningRateMonitor logs with its own call: `,lr,step,,` rows before the step's own row."""
+    text = "epoch,lr-SGD,step,train/loss\n,0.1,0,\n0,,0,2.0\n,0.09,1,\n0,,1,1.8\n,0.08,2,\n1,,2,1.5\n,0.07,3,\n"
+    metrics = load(run_dir, text)
+    assert points(metrics, "lr-SGD", "epoch") == [
+        (0.0, pytest.approx(0.1)),
+        (0.0, pytest.approx(0.09)),
+        (1.0, pytest.approx(0.08)),
+        (1.0, pytest.approx(0.07)),
+    ]
+    assert points(metrics, "train/loss", "epoch") == [(0.0, 2.0), (0.0, pytest.approx(1.8)), (1.0, 1.5)]
+
+
+def test_epoch_of_step_learns_across_appends(run_dir):
+    path = run_dir / "metrics.csv"
+    path.write_text("epoch,lr,step,loss\n0,,0,2.0\n")
+    metrics = RunMetrics(str(run_dir))
+    metrics.refresh()
+    with open(path, "a") as handle:
+        handle.write(",0.5,1,\n1,,1,1.0\n,0.4,2,\n")  # the lr row of step 1 comes before its epoch
+    metrics.refresh()
+    assert [x for x, _ in points(metrics, "lr", "epoch")] == [1.0, 1.0]

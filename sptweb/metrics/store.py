@@ -45,6 +45,7 @@ class RunMetrics:
             np.float64, growing=self.growing
         )  # per row: x in epoch mode; empty without an epoch column
         self.series: dict[str, tuple[GrowableArray, GrowableArray]] = {}  # key -> (rows int32, values float32)
+        self.epoch_of_step = EpochOfStep()  # fills the epoch of rows that log only a step
         self.version += 1
         self.derived: OrderedDict = OrderedDict()  # series.py's SortedSeries, extended on append
 
@@ -103,7 +104,8 @@ class RunMetrics:
         row_index = np.arange(first_row, first_row + chunk.rows, dtype=np.float64)
         self.step_x.extend(_x_with_fallback(chunk.step, chunk.epoch, row_index, self.header.step_col))
         if self.has_epoch:
-            self.epoch_x.extend(_x_with_fallback(chunk.epoch, chunk.step, row_index, self.header.epoch_col))
+            epoch = self.epoch_of_step.fill(chunk.step, chunk.epoch)
+            self.epoch_x.extend(_x_with_fallback(epoch, chunk.step, row_index, self.header.epoch_col))
         for name, (offsets, values) in chunk.metrics.items():
             if name not in self.series:
                 self.series[name] = (
@@ -153,6 +155,40 @@ def _x_with_fallback(own: np.ndarray, other: np.ndarray, row_index: np.ndarray, 
     if column is None:
         return row_index
     return np.where(np.isnan(own) & np.isnan(other), row_index, own)
+
+
+class EpochOfStep:
+    """The epoch each step belongs to, learned from the rows that log both.
+
+    Lightning's `LearningRateMonitor` (and any metric logged with its own
+    call) writes rows with a step but an empty epoch cell; in epoch mode such
+    a row takes the epoch of its step, or of the nearest earlier step seen so
+    far (epochs never go back as steps grow). Only the steps where the epoch
+    changes are kept, so an append costs its own rows plus one per epoch.
+    """
+
+    def __init__(self) -> None:
+        self.steps = np.empty(0)  # ascending: the first step seen of each epoch
+        self.epochs = np.empty(0)
+
+    def fill(self, step: np.ndarray, epoch: np.ndarray) -> np.ndarray:
+        known = np.isfinite(step) & np.isfinite(epoch)
+        if known.any():
+            self._learn(step[known], epoch[known])
+        missing = np.isnan(epoch) & np.isfinite(step)
+        if not missing.any() or len(self.steps) == 0:
+            return epoch
+        at = np.searchsorted(self.steps, step[missing], side="right") - 1
+        filled = epoch.copy()
+        filled[np.flatnonzero(missing)] = np.where(at >= 0, self.epochs[np.maximum(at, 0)], np.nan)
+        return filled
+
+    def _learn(self, steps: np.ndarray, epochs: np.ndarray) -> None:
+        steps, epochs = np.concatenate([self.steps, steps]), np.concatenate([self.epochs, epochs])
+        order = np.argsort(steps, kind="stable")
+        steps, epochs = steps[order], epochs[order]
+        changes = np.concatenate([[True], epochs[1:] != epochs[:-1]])
+        self.steps, self.epochs = steps[changes], epochs[changes]
 
 
 class MetricsStore:
