@@ -3,7 +3,7 @@
 import os
 
 import pytest
-from conftest import write_sidecar
+from conftest import NOW, write_sidecar
 
 import sptweb.scan.probe as probe
 from sptweb.scan import Scanner
@@ -113,9 +113,9 @@ def test_sidecar_deleted_between_listing_and_reading_drops_only_that_run(make_ru
     assert ids() == ["b"]
 
 
-def test_stale_means_running_with_an_old_heartbeat(make_run, scan, scanner):
+def test_stale_means_running_with_no_sign_of_life_for_too_long(make_run, scan, scanner):
     make_run("fresh", status="running", ended_at=None, heartbeat_age=30)
-    make_run("old", status="running", ended_at=None, heartbeat_age=301)
+    make_run("old", status="running", ended_at=None, heartbeat_age=301, updated_at=NOW - 400)
     make_run("nobeat", status="running", ended_at=None)
     make_run("done-old", status="completed", heartbeat_age=10_000)
     scan()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import time
 
 import pytest
 
@@ -115,3 +116,68 @@ def test_a_chart_follows_a_replayed_spt_run_with_after(replay, runs_root, client
     scan()
     update = client.get(f"/api/metrics?run={run}&keys=train/loss&after={last_x}").json["series"]["train/loss"]
     assert update["count"] > 0 and min(update["x"]) > last_x
+
+
+def test_real_runs_read_well_in_the_table(replay, runs_root, client, scan):
+    replayer = replay("completed")
+    replayer.play()
+    scan()
+    run = run_id(replayer, runs_root)
+    html = client.get("/").text
+    short_id = replayer.run_dir.name
+    assert f">{short_id}</a>" in html  # the 12-hex id, not runs/20261126/151206/<id>
+    assert 'class="run-id" title="' + run + '"' in html  # the full path and the date beside it
+    header = html[html.index("<thead") : html.index("</thead>")]
+    assert "val/acc" in header and "train/loss" in header and ">epoch<" not in header and ">step<" not in header
+    body = client.get("/api/runs?sort=-sum.val/acc.max").json["runs"][0]
+    assert body["summary_stats"]["val/acc.max"] >= body["summary"]["val/acc"]
+    assert body["slurm_job_id"] == "4000123" and body["slurm_array_task_id"] == "3"
+    page = client.get(f"/run/{run}").text
+    assert "4000123 (task 3)" in page
+
+
+def test_a_long_quiet_phase_is_quiet_then_stale_never_flickering(replay, runs_root, client, scan, scanner):
+    replayer = replay("completed")
+    replayer.time_shift -= 1000  # the recorded times land well in the past
+    replayer.play(calls=60)
+    run = run_id(replayer, runs_root)
+
+    def age_files(seconds: float) -> None:
+        for path in replayer.run_dir.rglob("*"):
+            os.utime(path, (time.time() - seconds, time.time() - seconds))
+
+    age_files(5)
+    scan()
+    record = scanner.snapshot.get(run)
+    assert record.status == "running" and record.quiet_for(time.time()) is None
+    age_files(120)  # a long validation pass: nothing written for two minutes
+    scan()
+    record = scanner.snapshot.get(run)
+    assert record.status == "running" and 110 < record.quiet_for(time.time()) < 300
+    assert "quiet 2 min" in client.get("/").text
+    age_files(400)
+    scan()
+    assert scanner.snapshot.get(run).status == "stale"
+
+
+def test_a_sidecar_another_user_wrote_0600_still_shows_the_run(replay, runs_root, client, scan, monkeypatch):
+    import sptweb.scan.probe as probe
+
+    real_read = probe.read_regular
+
+    def as_another_user(path, *args):
+        if path.endswith(("sidecar.json", "summary.json")):
+            raise PermissionError(13, "Permission denied", path)
+        return real_read(path, *args)
+
+    monkeypatch.setattr(probe, "read_regular", as_another_user)
+    replayer = replay("killed")
+    replayer.play()
+    scan()
+    body = client.get("/api/runs").json["runs"][0]
+    assert body["status"] == "running"  # from file times: it wrote moments ago
+    assert body["hparams"]["optim.lr"] == 0.05 and body["hparams"]["model.width"] == 32  # from hparams.yaml
+    assert "chmod g+r sidecar.json summary.json" in body["error"] and "not readable by" in body["error"]
+    assert body["name"] == replayer.run_dir.name  # run_meta.json still names it
+    run = run_id(replayer, runs_root)
+    assert client.get(f"/api/metrics?run={run}&keys=train/loss").json["series"]["train/loss"]["count"] > 10

@@ -210,8 +210,12 @@ def default_columns(snapshot: Snapshot) -> tuple[str, ...]:
     return snapshot.memo.get("default_columns", lambda: _common_summary_columns(snapshot.runs.values()))
 
 
+# Lightning puts these into every metrics dict: counters, not results.
+NOT_DEFAULT_COLUMNS = frozenset({"epoch", "step"})
+
+
 def _common_summary_columns(runs) -> tuple[str, ...]:
-    counts = Counter(key for run in runs for key in run.meta.summary)
+    counts = Counter(key for run in runs for key in run.meta.summary if key not in NOT_DEFAULT_COLUMNS)
     common = [key for key, _ in counts.most_common(DEFAULT_COLUMN_COUNT * 3)]
     preferred = sorted(common, key=lambda key: (not key.startswith("val"), -counts[key], key))
     return tuple(f"sum.{key}" for key in preferred[:DEFAULT_COLUMN_COUNT])
@@ -222,10 +226,13 @@ def available_columns(snapshot: Snapshot, limit: int = 200) -> list[str]:
 
     def compute() -> list[str]:
         counts: Counter[str] = Counter()
+        stats: Counter[str] = Counter()  # summary.json's min/max/last/count: offered after the plain columns
         for run in snapshot.runs.values():
             counts.update(f"sum.{key}" for key in run.meta.summary)
             counts.update(f"hp.{key}" for key in run.meta.hparams)
-        return [column for column, _ in counts.most_common(limit)]
+            stats.update(f"sum.{key}" for key in run.side.stats)
+        columns = [column for column, _ in counts.most_common(limit)]
+        return columns + [column for column, _ in stats.most_common(max(0, limit - len(columns)))]
 
     return snapshot.memo.get(("columns", limit), compute)
 

@@ -1,18 +1,29 @@
 """One run, one poll: stat its files, re-read what changed, build its record.
 
-A finished run in an unchanged directory costs no
-syscall at all; otherwise five `stat`s, and a sidecar or overlay is read only
-when its (inode, mtime, size) changed.
+A finished run in an unchanged directory costs no syscall at all; otherwise
+eight `stat`s, and a sidecar, overlay or side file is read only when its
+(inode, mtime, size) changed. A sidecar this user may not read (spt writes it
+0600) still gives a run: hparams from hparams.yaml, liveness from file times.
 """
 
 from __future__ import annotations
 
 import os
+import pwd
 from dataclasses import replace
 
 from ..edits import EMPTY, OVERLAY_FILE, OverlayError, OverlayStore
 from .records import FINISHED_STATUSES, FileSig, RunFiles, RunRecord, build_search_text, is_stale
 from .sidecar import SidecarError, SidecarMeta, parse_sidecar
+from .sidefiles import (
+    NO_RUN_META,
+    NO_SIDE_FILES,
+    SideFiles,
+    parse_hparams_yaml,
+    parse_run_meta,
+    parse_summary_stats,
+    read_regular,
+)
 from .walker import SIDECAR, Visit
 
 # A sidecar that failed to parse and was written this recently is probably
@@ -37,7 +48,10 @@ def check_run(
         return None  # deleted between listing and now
     meta, error = (previous.meta, previous.error) if previous else (SidecarMeta(), None)
     if previous is None or files.sidecar != previous.files.sidecar or _retry_read(previous, files, now):
-        meta, error = _read_sidecar(seen.path, meta)
+        meta, error = _read_sidecar(seen.path, meta, files, now, stale_after)
+    side = previous.side if previous else NO_SIDE_FILES
+    if previous is None or (files.run_meta, files.summary) != (previous.files.run_meta, previous.files.summary):
+        side = _read_side_files(seen.path, files)
     overlay, overlay_error = (previous.overlay, previous.overlay_error) if previous else (EMPTY, None)
     if previous is None or files.overlay != previous.files.overlay:
         overlay, overlay_error = _read_overlay(overlays, seen.path) if files.overlay else (EMPTY, None)
@@ -51,10 +65,11 @@ def check_run(
         meta=meta,
         files=files,
         error=error,
-        stale=is_stale(meta.status, files.heartbeat_mtime, now, stale_after),
+        stale=is_stale(meta.status, _last_activity(files, meta), now, stale_after),
         overlay=overlay,
         overlay_error=overlay_error,
         search_text=search_text,
+        side=side,
     )
     return previous if record == previous else record
 
@@ -108,7 +123,27 @@ def _stat_run_files(path: str) -> RunFiles:
         media=_sig(os.path.join(path, "media.jsonl")),
         heartbeat=_sig(os.path.join(path, "heartbeat")),
         overlay=_sig(os.path.join(path, OVERLAY_FILE)),
+        summary=_sig(os.path.join(path, "summary.json")),
+        run_meta=_sig(os.path.join(path, "run_meta.json")),
+        checkpoints=_sig(os.path.join(path, "checkpoints")),
     )
+
+
+def _last_activity(files: RunFiles, meta: SidecarMeta) -> float | None:
+    return max((time for time in (files.newest_write, meta.updated_at) if time is not None), default=None)
+
+
+def _read_side_files(path: str, files: RunFiles) -> SideFiles:
+    run_meta = parse_run_meta(_read_or_empty(path, "run_meta.json")) if files.run_meta else NO_RUN_META
+    stats = parse_summary_stats(_read_or_empty(path, "summary.json")) if files.summary else {}
+    return SideFiles(run_meta, stats)
+
+
+def _read_or_empty(path: str, name: str) -> bytes:
+    try:
+        return read_regular(os.path.join(path, name))
+    except (OSError, ValueError):
+        return b""  # unreadable (0600 of another user), vanished, or not ours: as if absent
 
 
 def _sig(path: str) -> FileSig:
@@ -124,12 +159,53 @@ def _retry_read(previous: RunRecord, files: RunFiles, now: float) -> bool:
     return previous.error is not None and files.sidecar is not None and now - files.sidecar[1] / 1e9 < RECENT_WRITE_S
 
 
-def _read_sidecar(path: str, last_good: SidecarMeta) -> tuple[SidecarMeta, str | None]:
-    """The new metadata, or the last good one plus the reason the new bytes failed."""
+def _read_sidecar(
+    path: str, last_good: SidecarMeta, files: RunFiles, now: float, stale_after: float
+) -> tuple[SidecarMeta, str | None]:
+    """The new metadata, or the last good one (or what else is readable) plus the reason the new bytes failed."""
     try:
-        with open(os.path.join(path, SIDECAR), "rb") as handle:
-            return parse_sidecar(handle.read()), None
+        return parse_sidecar(read_regular(os.path.join(path, SIDECAR))), None
     except SidecarError as exc:
         return last_good, str(exc)
-    except OSError as exc:
-        return last_good, f"sidecar unreadable: {exc.strerror or exc}"
+    except PermissionError:
+        readable = last_good if last_good != SidecarMeta() else _readable_meta(path, files, now, stale_after)
+        return readable, _permission_advice(os.path.join(path, SIDECAR))
+    except (OSError, ValueError) as exc:
+        return last_good, f"sidecar unreadable: {getattr(exc, 'strerror', None) or exc}"
+
+
+def _readable_meta(path: str, files: RunFiles, now: float, stale_after: float) -> SidecarMeta:
+    """Without the sidecar: hparams from hparams.yaml, the writer's id, and a status read off file times."""
+    run_meta = parse_run_meta(_read_or_empty(path, "run_meta.json"))
+    last_write = files.newest_write
+    live = last_write is not None and now - last_write <= stale_after
+    created = min((sig[1] / 1e9 for sig in (files.run_meta, files.metrics, files.sidecar) if sig), default=None)
+    return SidecarMeta(
+        status="running" if live else "unknown",
+        writer_run_id=run_meta.writer_run_id,
+        created_at=created,
+        hparams=parse_hparams_yaml(_read_or_empty(path, "hparams.yaml")),
+        warnings=("status inferred from file times: the sidecar is not readable",),
+    )
+
+
+def _permission_advice(sidecar: str) -> str:
+    """Why the run shows so little, and the two ways to fix it."""
+    try:
+        info = os.stat(sidecar)
+        owner = _user_name(info.st_uid)
+        mode = f"mode {info.st_mode & 0o777:o}, owner {owner}"
+    except OSError:
+        owner, mode = "its owner", "no access"
+    return (
+        f"sidecar.json is not readable by {_user_name(os.geteuid())} ({mode}): status, tags and summary are missing. "
+        f"Run sptweb as {owner}, or ask them to `chmod g+r sidecar.json summary.json` in the run directory "
+        "(stable-pretraining writes both with mode 0600)."
+    )
+
+
+def _user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"

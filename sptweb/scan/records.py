@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..edits.overlay import EMPTY, Overlay
 from .sidecar import SidecarMeta
+from .sidefiles import NO_SIDE_FILES, SideFiles
 
 RUNNING = "running"
 FINISHED_STATUSES = frozenset({"completed", "failed"})
@@ -14,6 +15,9 @@ FINISHED_STATUSES = frozenset({"completed", "failed"})
 # writer invents still shows and filters, grouped under "other".
 KNOWN_STATUSES = ("running", "stale", "completed", "failed")
 
+# A training run with no sign of life for this long is shown as "quiet" (a
+# long validation pass, a checkpoint save) before it is ever called stale.
+QUIET_AFTER_S = 60.0
 SWEEP_TAG_PREFIX = "sweep:"  # `sweep:<slurm array job id>` marks the runs of one sweep
 
 # (st_ino, st_mtime_ns, st_size) of a file, or None when it does not exist.
@@ -29,10 +33,19 @@ class RunFiles:
     media: FileSig = None
     heartbeat: FileSig = None
     overlay: FileSig = None  # the viewer's own edits (overlay.py)
+    summary: FileSig = None  # spt's summary.json (per-metric last/min/max/count)
+    run_meta: FileSig = None  # spt's run_meta.json (SLURM ids)
+    checkpoints: FileSig = None  # the checkpoints/ directory: its mtime moves when a checkpoint is saved
 
     @property
     def heartbeat_mtime(self) -> float | None:
         return self.heartbeat[1] / 1e9 if self.heartbeat else None
+
+    @property
+    def newest_write(self) -> float | None:
+        """The latest mtime among the files a training job keeps writing (the sidecar says its own time)."""
+        signs = (self.heartbeat, self.metrics, self.media, self.summary, self.checkpoints)
+        return max((sig[1] / 1e9 for sig in signs if sig), default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +61,7 @@ class RunRecord:
     overlay: Overlay = EMPTY  # the user's edits, merged over the sidecar below
     overlay_error: str | None = None
     search_text: str = ""  # lower-cased id, name, tags, notes, hparams, summary
+    side: SideFiles = NO_SIDE_FILES  # run_meta.json and summary.json, when the writer leaves them
 
     @property
     def display_name(self) -> str | None:
@@ -55,7 +69,29 @@ class RunRecord:
 
     @property
     def name(self) -> str:
-        return self.display_name or self.run_id
+        """The display name; else spt's short run id when the run dir is named by it; else the run id."""
+        if self.display_name:
+            return self.display_name
+        short_id = self.meta.writer_run_id or self.side.run_meta.writer_run_id
+        return short_id if short_id and self.run_id.rsplit("/", 1)[-1] == short_id != self.run_id else self.run_id
+
+    @property
+    def named_by_short_id(self) -> bool:
+        """The name is spt's 12-hex id, which says nothing of when: pages show the date beside it."""
+        return self.name != self.run_id and not self.display_name
+
+    @property
+    def last_activity(self) -> float | None:
+        """The newest sign of life: any file the job writes, or the sidecar's own `updated_at`."""
+        candidates = [time for time in (self.files.newest_write, self.meta.updated_at) if time is not None]
+        return max(candidates, default=None)
+
+    def quiet_for(self, now: float) -> float | None:
+        """Seconds since a training run last showed life, once that is over QUIET_AFTER_S; else None."""
+        if not self.is_running or self.stale or self.last_activity is None:
+            return None
+        quiet = now - self.last_activity
+        return quiet if quiet > QUIET_AFTER_S else None
 
     @property
     def notes(self) -> str:
@@ -108,9 +144,9 @@ class RunRecord:
         return None if end is None else max(0.0, end - start)
 
 
-def is_stale(status: str, heartbeat_mtime: float | None, now: float, stale_after: float) -> bool:
-    """docs/format.md: running with a heartbeat older than `stale_after`; no heartbeat is not stale."""
-    return status == RUNNING and heartbeat_mtime is not None and now - heartbeat_mtime > stale_after
+def is_stale(status: str, last_activity: float | None, now: float, stale_after: float) -> bool:
+    """docs/format.md: running, with no sign of life for `stale_after` seconds; no sign at all is not stale."""
+    return status == RUNNING and last_activity is not None and now - last_activity > stale_after
 
 
 def build_search_text(run_id: str, meta: SidecarMeta, overlay: Overlay = EMPTY) -> str:
@@ -132,7 +168,8 @@ def column_value(run: RunRecord, column: str, now: float | None = None):
     if column.startswith("hp."):
         return run.meta.hparams.get(column[3:])
     if column.startswith("sum."):
-        return run.meta.summary.get(column[4:])
+        key = column[4:]
+        return run.meta.summary[key] if key in run.meta.summary else run.side.stats.get(key)
     builtin = _BUILTIN_COLUMNS.get(column)
     if builtin is not None:
         return builtin(run, now)

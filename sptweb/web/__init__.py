@@ -25,4 +25,10 @@ def register(app: Flask, config: Config) -> None:
         app.register_blueprint(blueprint)
     template_filters.register(app)
     register_error_pages(app)
-    app.context_processor(lambda: {"scanner_root": get_scanner().root, "editable": not config.read_only})
+    app.context_processor(
+        lambda: {
+            "scanner_root": get_scanner().root,
+            "editable": not config.read_only,
+            "stale_after": config.stale_after,
+        }
+    )
