@@ -76,6 +76,7 @@ def _config(args: argparse.Namespace, runs_dir: str) -> Config:
             "poll_interval": args.poll,
             "max_sse_streams": max(1, args.threads - RESERVED_THREADS),
             "read_only": args.read_only,
+            "log_templates": tuple(args.logs),
         }
     )
 
@@ -136,6 +137,14 @@ def _parser() -> argparse.ArgumentParser:
             help=f"server threads (default {DEFAULT_THREADS}); live streams may use all but {RESERVED_THREADS}",
         )
         sub.add_argument("--read-only", action="store_true", help="hide edit controls; edit endpoints answer 403")
+        sub.add_argument(
+            "--logs",
+            action="append",
+            default=[],
+            metavar="TEMPLATE",
+            help="where jobs' logs are, e.g. '/nfs/me/slurm/{slurm_job_id}_{slurm_array_task_id}.out' "
+            "(fields: slurm_job_id, slurm_array_task_id, run_id, run_dir, hp[<hparam>]); repeatable",
+        )
         sub.add_argument("--token", help="access token (default: SPTWEB_TOKEN, else the one in ~/.config/sptweb/token)")
         sub.add_argument("--no-auth", action="store_true", help="no token: anyone who can reach the port gets in")
         sub.add_argument(

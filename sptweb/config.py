@@ -34,6 +34,7 @@ class Config:
     read_only: bool = False  # --read-only: no edit controls, edit endpoints answer 403
     metrics_cache_mb: int = 1024  # parsed metrics kept in memory (LRU by run)
     index_cache_dir: str | None = None  # where the persisted index lives; None = user cache dir
+    log_templates: tuple[str, ...] = ()  # --logs: job log paths with {slurm_job_id}-style fields
 
     @classmethod
     def from_env(cls, overrides: dict | None = None) -> Config:

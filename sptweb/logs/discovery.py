@@ -42,9 +42,12 @@ class LogStream:
         return os.path.basename(self.path)
 
 
-def watched_dirs(run: RunRecord) -> list[str]:
+def watched_dirs(run: RunRecord, templates: tuple[str, ...] = ()) -> list[str]:
     """The directories whose listing decides the streams (their mtimes key the cache)."""
-    dirs = [run.path]
+    dirs = [run.path, *dict.fromkeys(os.path.dirname(path) for _, path in _named_files(run, templates))]
+    hydra = _hydra_dir(run)
+    if hydra:
+        dirs.append(hydra)
     output_dir = _output_dir(run)
     if output_dir:
         dirs.append(output_dir)
@@ -54,9 +57,13 @@ def watched_dirs(run: RunRecord) -> list[str]:
     return dirs
 
 
-def discover(run: RunRecord) -> list[LogStream]:
+def discover(run: RunRecord, templates: tuple[str, ...] = ()) -> list[LogStream]:
     """Every stream, without sizes (the store stats them when listing)."""
-    streams = _plain_logs(run.path, "run", RUN_DIR_SUFFIXES)
+    streams = _job_logs(run, templates)
+    streams += _plain_logs(run.path, "run", RUN_DIR_SUFFIXES)
+    hydra = _hydra_dir(run)
+    if hydra and os.path.realpath(hydra) != os.path.realpath(run.path):
+        streams += _plain_logs(hydra, "hydra", (".log",))
     output_dir = _output_dir(run)
     if output_dir and os.path.realpath(output_dir) != os.path.realpath(run.path):
         streams += _plain_logs(output_dir, "output", OUTPUT_DIR_SUFFIXES)
@@ -64,6 +71,65 @@ def discover(run: RunRecord) -> list[LogStream]:
     if submitit:
         streams += _rank_logs(submitit)
     return streams
+
+
+def places_looked(run: RunRecord, templates: tuple[str, ...] = ()) -> list[str]:
+    """Where logs were looked for, in words, for a run that has none."""
+    places = [f"{run.path}/*.out, *.err"]
+    places += [f"{path} (from {source})" for source, path in _named_files(run, templates)]
+    if run.side.run_meta.slurm_job_id and not run.job_logs:
+        places.append(f"SLURM job {run.side.run_meta.slurm_job_id}: scontrol no longer knows it (or is not on this node)")
+    if not templates:
+        places.append("no --logs template (e.g. --logs '/nfs/me/slurm/{slurm_job_id}_{slurm_array_task_id}.out')")
+    output_dir = _output_dir(run)
+    if output_dir:
+        places.append(f"{output_dir}/*.out, *.err, *.log (hparams output_dir)")
+    return places
+
+
+def _named_files(run: RunRecord, templates: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(source, path) of log files named outright: by SLURM's scontrol, or by a --logs template."""
+    named = [("slurm", path) for path in run.job_logs]
+    fields = _template_fields(run)
+    for template in templates:
+        try:
+            named.append(("template", os.path.expanduser(template.format_map(fields))))
+        except (KeyError, IndexError, ValueError, AttributeError):
+            continue  # the run lacks a field this template needs
+    return named
+
+
+def _template_fields(run: RunRecord) -> dict:
+    run_meta = run.side.run_meta
+    fields = {
+        "run_id": run.meta.writer_run_id or run_meta.writer_run_id,
+        "slurm_job_id": run_meta.slurm_job_id,
+        "slurm_array_task_id": run_meta.slurm_array_task_id,
+        "run_dir": run.path,
+        "hp": run.meta.hparams,
+    }
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def _job_logs(run: RunRecord, templates: tuple[str, ...]) -> list[LogStream]:
+    """The job's own stdout/stderr: a file SLURM named first as out, a second as err (or by suffix)."""
+    streams, seen = [], set()
+    for source, path in _named_files(run, templates):
+        if path in seen or not os.path.isfile(path):
+            continue
+        seen.add(path)
+        kind = "err" if path.endswith(".err") or (source == "slurm" and path == run.job_logs[-1] and len(run.job_logs) > 1) else "out"
+        streams.append(LogStream(f"{source}:{os.path.basename(path)}", path, kind, source))
+    return streams
+
+
+def _hydra_dir(run: RunRecord) -> str | None:
+    """Hydra's output dir, when the config names one: it holds `<task>.log`."""
+    for key in ("hydra.runtime.output_dir", "hydra.run.dir"):
+        value = run.meta.hparams.get(key)
+        if isinstance(value, str) and value and os.path.isdir(value):
+            return value
+    return None
 
 
 def _plain_logs(directory: str, place: str, suffixes: tuple[str, ...]) -> list[LogStream]:

@@ -13,7 +13,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from . import reader, search
-from .discovery import LogStream, discover, watched_dirs
+from .discovery import LogStream, discover, places_looked, watched_dirs
+from .excerpt import EXCERPT_WINDOW, error_excerpt
 
 if TYPE_CHECKING:  # run records come from scan/, which imports this package
     from ..scan.records import RunRecord
@@ -22,17 +23,18 @@ MAX_CACHED_RUNS = 512  # stream lists are small; this only bounds a days-long se
 
 
 class LogStore:
-    def __init__(self) -> None:
+    def __init__(self, templates: tuple[str, ...] = ()) -> None:
+        self.templates = templates  # --logs: paths of job logs, formatted with each run's fields
         self._cache: dict[str, tuple[tuple, list[LogStream]]] = {}
         self._lock = threading.Lock()
 
     def streams(self, run: RunRecord) -> list[LogStream]:
         """The run's streams with current sizes; re-discovered only when a watched directory changed."""
-        signature = tuple(_mtime(directory) for directory in watched_dirs(run))
+        signature = tuple(_mtime(directory) for directory in watched_dirs(run, self.templates))
         with self._lock:
             cached = self._cache.get(run.run_id)
         if cached is None or cached[0] != signature:
-            cached = (signature, discover(run))
+            cached = (signature, discover(run, self.templates))
             with self._lock:
                 if len(self._cache) >= MAX_CACHED_RUNS:
                     self._cache.clear()
@@ -53,6 +55,22 @@ class LogStore:
 
     def search(self, stream: LogStream, query: search.Query, limit: int = search.MAX_MATCHES):
         return search.search(stream.path, query, limit)
+
+    def failure(self, run: RunRecord) -> tuple[LogStream | None, bytes]:
+        """The stream that most likely says why the run ended, and its last traceback (or last lines)."""
+        streams = [stream for stream in self.streams(run) if stream.size]
+        preferred = sorted(streams, key=lambda stream: (stream.kind != "err", stream.place not in ("slurm", "template")))
+        for stream in preferred:
+            try:
+                excerpt = error_excerpt(reader.read_tail(stream.path, EXCERPT_WINDOW).data)
+            except OSError:
+                continue
+            if excerpt:
+                return stream, excerpt
+        return None, b""
+
+    def places_looked(self, run: RunRecord) -> list[str]:
+        return places_looked(run, self.templates)
 
 
 def _with_stat(stream: LogStream) -> LogStream:

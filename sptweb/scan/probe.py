@@ -70,13 +70,22 @@ def check_run(
         overlay_error=overlay_error,
         search_text=search_text,
         side=side,
+        job_state=previous.job_state if previous else None,  # scanner.py asks SLURM after the walk
+        job_logs=previous.job_logs if previous else (),
     )
     return previous if record == previous else record
 
 
 def same_for_table(new: RunRecord, old: RunRecord) -> bool:
     """Only the files' stats differ: a metrics append or a heartbeat, not a visible change."""
-    return (new.meta, new.error, new.stale, new.overlay) == (old.meta, old.error, old.stale, old.overlay)
+    return (new.meta, new.error, new.stale, new.overlay, new.job_state, new.job_logs) == (
+        old.meta,
+        old.error,
+        old.stale,
+        old.overlay,
+        old.job_state,
+        old.job_logs,
+    )
 
 
 def files_grew(new: RunRecord, old: RunRecord) -> bool:
@@ -95,13 +104,10 @@ def summary_churn(new: RunRecord, old: RunRecord) -> bool:
     `save()` after each `log_metrics`): worth showing, not worth a table
     refresh on every poll.
     """
-    if not (new.is_running and old.is_running) or (new.error, new.stale, new.overlay) != (
-        old.error,
-        old.stale,
-        old.overlay,
-    ):
+    if not (new.is_running and old.is_running):
         return False
-    return replace(new.meta, summary=old.meta.summary, updated_at=old.meta.updated_at) == old.meta
+    without_churn = replace(new.meta, summary=old.meta.summary, updated_at=old.meta.updated_at)
+    return same_for_table(replace(new, meta=without_churn), old)
 
 
 def _read_overlay(overlays: OverlayStore, path: str):

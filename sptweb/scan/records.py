@@ -10,10 +10,15 @@ from .sidecar import SidecarMeta
 from .sidefiles import NO_SIDE_FILES, SideFiles
 
 RUNNING = "running"
+# spt writes `finished` from Lightning's SLURM requeue handler: the job goes
+# back to the queue and training resumes in the same run dir. Not an end
+# unless SLURM says the job is gone.
+REQUEUE_STATUS = "finished"
 FINISHED_STATUSES = frozenset({"completed", "failed"})
+JOB_GONE = "GONE"  # scan/slurm.py: the job left SLURM's queue
 # Statuses the table offers as filters, in display order; any other string a
 # writer invents still shows and filters, grouped under "other".
-KNOWN_STATUSES = ("running", "stale", "completed", "failed")
+KNOWN_STATUSES = ("running", "stale", "lost", "completed", "failed")
 
 # A training run with no sign of life for this long is shown as "quiet" (a
 # long validation pass, a checkpoint save) before it is ever called stale.
@@ -62,6 +67,8 @@ class RunRecord:
     overlay_error: str | None = None
     search_text: str = ""  # lower-cased id, name, tags, notes, hparams, summary
     side: SideFiles = NO_SIDE_FILES  # run_meta.json and summary.json, when the writer leaves them
+    job_state: str | None = None  # SLURM's word on the job (RUNNING, PENDING, …, GONE); None: not asked
+    job_logs: tuple[str, ...] = ()  # the job's StdOut/StdErr as scontrol named them, kept after it ends
 
     @property
     def display_name(self) -> str | None:
@@ -113,8 +120,18 @@ class RunRecord:
 
     @property
     def status(self) -> str:
-        """The status to show and filter on: the writer's, or `stale`."""
-        return "stale" if self.stale else self.meta.status
+        """The status to show and filter on: the writer's, corrected by SLURM and by liveness.
+
+        `running` with its job gone from the queue is `lost`; `finished` (a
+        requeue) is `requeued` while the job waits and `running` once it runs
+        again; `running` with no sign of life for too long is `stale`.
+        """
+        status = self.meta.status
+        if status == RUNNING and self.job_state == JOB_GONE:
+            return "lost"
+        if status == REQUEUE_STATUS and self.job_state not in (None, JOB_GONE):
+            return "running" if self.job_state == "RUNNING" else "requeued"
+        return "stale" if self.stale else status
 
     @property
     def status_group(self) -> str:

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from ..config import Config
@@ -24,7 +24,8 @@ from ..metrics import MetricsStore
 from . import index as index_store
 from .changes import ChangeFeed, ChangeSet
 from .probe import check_run, files_grew, same_for_table, summary_churn
-from .records import RunRecord
+from .records import REQUEUE_STATUS, RUNNING, RunRecord
+from .slurm import SlurmWatcher
 from .walker import ListingCache, Visit
 
 log = logging.getLogger(__name__)
@@ -110,12 +111,13 @@ class Scanner:
         self.snapshot = Snapshot()
         self._listings = ListingCache()
         self.metrics = MetricsStore(config.metrics_cache_mb << 20)  # parsed lazily, on first request
-        self.logs = LogStore()
+        self.logs = LogStore(config.log_templates)
         self.media = MediaStore()
         self.overlays = OverlayStore()
         self._polls = 1  # the full sweep falls on later polls, not the first walk after a restart
         self._visit_cost = 0.0  # measured seconds per directory visit; decides inline vs pool
         self._last_published: dict[str, RunRecord] = {}
+        self._slurm = SlurmWatcher()  # finds squeue/scontrol on PATH, or does nothing
         self._churn_pending: set[str] = set()  # runs whose summary churn is not announced yet
         self._churn_announced_at = 0.0
         self._index_dirty = False
@@ -169,6 +171,7 @@ class Scanner:
             full_sweep = self._polls % FULL_SWEEP_EVERY == 0
             self._polls += 1
             found = self._walk(now, full_sweep)
+            self._ask_slurm(found, now)
             return self._publish(found, now)
 
     def _walk(self, now: float, full_sweep: bool) -> dict[str, RunRecord]:
@@ -227,6 +230,22 @@ class Scanner:
         if path == self.root:
             return os.path.basename(self.root) or "run"
         return path[len(self.root) + 1 :]
+
+    def _ask_slurm(self, found: dict[str, RunRecord], now: float) -> None:
+        """Add SLURM's word to runs that name their job (run_meta.json): state while it matters, log paths once."""
+        if not self._slurm.available:
+            return
+        jobs = {run_id: record.side.run_meta.slurm_job_id for run_id, record in found.items()}
+        jobs = {run_id: job for run_id, job in jobs.items() if job}
+        watched = {run_id for run_id in jobs if found[run_id].meta.status in (RUNNING, REQUEUE_STATUS)}
+        states = self._slurm.states({jobs[run_id] for run_id in watched}, now)
+        logs = self._slurm.log_paths({jobs[run_id] for run_id in jobs if not found[run_id].job_logs}, now)
+        for run_id, job in jobs.items():
+            record = found[run_id]
+            state = states.get(job, record.job_state) if run_id in watched else record.job_state
+            paths = logs.get(job, record.job_logs)
+            if (state, paths) != (record.job_state, record.job_logs):
+                found[run_id] = replace(record, job_state=state, job_logs=paths)
 
     # -- edits -----------------------------------------------------------------
 

@@ -27,9 +27,19 @@ from .log_access import chunk_or_404
 TABS = ("metrics", "media", "logs", "config")
 
 
+# Runs whose header says why they ended, from the end of their logs.
+ENDED_BADLY = ("failed", "lost")
+
+
 def header_context(run: RunRecord) -> dict:
     """What the run header needs, on the page and after an edit."""
-    return {"run": run, "now": time.time(), "all_tags": table.all_tags(get_scanner().snapshot)}
+    scanner = get_scanner()
+    context = {"run": run, "now": time.time(), "all_tags": table.all_tags(scanner.snapshot)}
+    if run.status in ENDED_BADLY:
+        stream, excerpt = scanner.logs.failure(run)
+        context["failure"] = {"stream": stream, "lines": render_lines(excerpt)} if stream else None
+        context["places_looked"] = scanner.logs.places_looked(run) if stream is None else []
+    return context
 
 
 def metrics_context(run: RunRecord) -> dict:
