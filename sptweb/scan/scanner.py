@@ -235,8 +235,9 @@ class Scanner:
         """Add SLURM's word to runs that name their job (run_meta.json): state while it matters, log paths once."""
         if not self._slurm.available:
             return
-        jobs = {run_id: record.side.run_meta.slurm_job_id for run_id, record in found.items()}
-        jobs = {run_id: job for run_id, job in jobs.items() if job}
+        jobs: dict[str, str] = {
+            run_id: job for run_id, record in found.items() if (job := record.side.run_meta.slurm_job_id)
+        }
         watched = {run_id for run_id in jobs if found[run_id].meta.status in (RUNNING, REQUEUE_STATUS)}
         states = self._slurm.states({jobs[run_id] for run_id in watched}, now)
         logs = self._slurm.log_paths({jobs[run_id] for run_id in jobs if not found[run_id].job_logs}, now)
