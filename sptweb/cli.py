@@ -41,13 +41,15 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import LiveWriter, write_demo_tree
+    from .demo import LiveWriter, live_recorded_run, write_demo_tree, write_recorded_runs
 
     sock = listen(args.host, args.port)
     runs_dir = _demo_dir(args.dir)
     print(f"sptweb: writing a demo run tree to {runs_dir} …", flush=True)
     write_demo_tree(runs_dir)
+    write_recorded_runs(runs_dir)  # real spt runs, replayed from recordings
     writer = LiveWriter(runs_dir)
+    writer.replays.append(live_recorded_run(runs_dir))
     writer.start()  # keeps the demo's running runs training, so the pages are live
     try:
         app = create_app(_config(args, str(runs_dir)))

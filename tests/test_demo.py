@@ -260,3 +260,26 @@ def test_live_writer_thread_starts_and_stops(tmp_path):
     writer.start()
     writer.stop()
     assert writer._thread is None
+
+
+def test_the_demo_shows_real_spt_runs_and_trains_one_live(tmp_path, make_app, runs_root):
+    from sptweb.demo import LiveWriter, live_recorded_run, write_recorded_runs
+    from sptweb.demo.replay import LIVE_SECONDS
+    from sptweb.scan import scanner_of
+
+    write_recorded_runs(runs_root)
+    started = time.time()
+    live = live_recorded_run(runs_root, now=started)
+    writer = LiveWriter(runs_root)
+    writer.replays.append(live)
+    scanner = scanner_of(make_app())
+    scanner.scan_once()
+    statuses = sorted(run.meta.status for run in scanner.snapshot.runs.values())
+    assert statuses == ["completed", "completed", "failed", "running"]
+    assert live.advance(started + LIVE_SECONDS / 2) > 0 and not live.done  # half way: training
+    scanner.scan_once()
+    run = next(run for run in scanner.snapshot.runs.values() if run.path == str(live.run_dir))
+    assert run.meta.status == "running" and run.name == live.run_dir.name  # renamed consistently
+    live.advance(started + LIVE_SECONDS + 1)
+    scanner.scan_once()
+    assert scanner.snapshot.get(run.run_id).meta.status == "completed"

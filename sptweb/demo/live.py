@@ -16,6 +16,7 @@ import numpy as np
 from .curves import GRAD_NORM_KEY, Cadence, CurveModel, format_row
 from .files import touch, write_json_atomic
 from .logs import progress_line, stamp, submitit_log_path
+from .replay import SPT_DIR, PacedReplayer
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ STALE_AFTER = 300.0  # same threshold as docs/format.md: older heartbeats are le
 ROWS_PER_TICK = 5  # train rows appended per run per tick
 SIDECAR_EVERY = 10  # ticks between sidecar rewrites, like the writer's flush cadence
 TAIL_BYTES = 64 * 1024  # enough for the last few hundred rows
-SKIP_DIRS = {"media", "checkpoints", ".submitit"}  # never hold sidecars in the demo tree
+SKIP_DIRS = {"media", "checkpoints", ".submitit", SPT_DIR}  # no sidecars of ours there; spt runs are replayed
 
 
 @dataclass
@@ -190,6 +191,7 @@ class LiveWriter:
         self.stale_after = stale_after
         self.rows_per_tick = rows_per_tick
         self._runs: list[LiveRun] | None = None  # discovered lazily on the first tick
+        self.replays: list[PacedReplayer] = []  # recorded real-writer runs, played at their own pace
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -210,6 +212,9 @@ class LiveWriter:
                 if keep:
                     still_running.append(run)
             self._runs = still_running
+            for replay in self.replays:
+                if replay.advance(time.time()):
+                    written.append(replay.run_dir)
             return written
 
     def _loop(self) -> None:

@@ -20,10 +20,14 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 TIMESTAMPED_FILES = ("sidecar.json", "summary.json")
 TIME_FIELDS = ("created_at", "ended_at", "updated_at")
+SPT_DIR = "stable-pretraining"  # where the demo puts replayed spt runs (its own writer leaves it alone)
+SCENARIOS = ("completed", "failed", "killed", "requeued")
+LIVE_SECONDS = 600.0  # the demo's live spt run trains for ten minutes, not the recording's few seconds
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,8 @@ class Replayer:
     def __init__(self, trace: Trace, runs_root: str | Path, run: str | None = None, now: float | None = None) -> None:
         self.trace = trace
         self.run_dir = Path(runs_root) / (run or trace.run)
+        # A run placed under another name gets that name as its writer id too (spt names the dir by it).
+        self.renames = [(trace.root, str(self.run_dir)), (Path(trace.run).name, self.run_dir.name)]
         self.position = 0  # calls applied so far
         self.time_shift = (now if now is not None else time.time()) - trace.recorded_at
 
@@ -112,7 +118,9 @@ class Replayer:
             return bytes(op["size"])
         if "b64" in op:
             return base64.b64decode(op["b64"])
-        text = op["text"].replace(self.trace.root, str(self.run_dir))
+        text = op["text"]
+        for old, new in self.renames:
+            text = text.replace(old, new)
         if Path(op["path"]).name in TIMESTAMPED_FILES and op["op"] in ("write", "replace"):
             text = self._shift_times(text)
         return text.encode("utf-8")
@@ -126,3 +134,41 @@ class Replayer:
             if isinstance(document.get(field), (int, float)):
                 document[field] += self.time_shift
         return json.dumps(document, indent=2)
+
+
+class PacedReplayer(Replayer):
+    """A replay stretched over `seconds` of wall time: `advance()` applies the calls that are due."""
+
+    def __init__(self, trace: Trace, runs_root: str | Path, run: str, seconds: float, now: float) -> None:
+        super().__init__(trace, runs_root, run=run, now=now)
+        self.started = now
+        times = [call["t"] for call in trace.calls] or [0.0]
+        self.first_t = times[0]  # the recording's clock started with the process, before training
+        self.stretch = seconds / (times[-1] - times[0]) if times[-1] > times[0] else 1.0
+
+    def advance(self, now: float) -> int:
+        """Apply every call due by `now`; how many were applied."""
+        applied = 0
+        while (
+            not self.done and (self.trace.calls[self.position]["t"] - self.first_t) * self.stretch <= now - self.started
+        ):
+            self.step()
+            applied += 1
+        return applied
+
+
+def write_recorded_runs(root: str | Path) -> list[Path]:
+    """Every recorded spt run, replayed whole under `root/stable-pretraining/`: the real writer's shapes."""
+    replayers = [Replayer(load_trace(recordings_dir() / f"{name}.jsonl"), Path(root) / SPT_DIR) for name in SCENARIOS]
+    for replayer in replayers:
+        replayer.play()
+    return [replayer.run_dir for replayer in replayers]
+
+
+def live_recorded_run(root: str | Path, now: float | None = None) -> PacedReplayer:
+    """The completed recording, to be played live under a fresh spt-style name (runs/<date>/<time>/<id>)."""
+    now = time.time() if now is None else now
+    stamp = datetime.fromtimestamp(now)
+    run = f"runs/{stamp:%Y%m%d}/{stamp:%H%M%S}/{os.urandom(6).hex()}"
+    trace = load_trace(recordings_dir() / "completed.jsonl")
+    return PacedReplayer(trace, Path(root) / SPT_DIR, run, LIVE_SECONDS, now)

@@ -78,7 +78,9 @@ def places_looked(run: RunRecord, templates: tuple[str, ...] = ()) -> list[str]:
     places = [f"{run.path}/*.out, *.err"]
     places += [f"{path} (from {source})" for source, path in _named_files(run, templates)]
     if run.side.run_meta.slurm_job_id and not run.job_logs:
-        places.append(f"SLURM job {run.side.run_meta.slurm_job_id}: scontrol no longer knows it (or is not on this node)")
+        places.append(
+            f"SLURM job {run.side.run_meta.slurm_job_id}: scontrol no longer knows it (or is not on this node)"
+        )
     if not templates:
         places.append("no --logs template (e.g. --logs '/nfs/me/slurm/{slurm_job_id}_{slurm_array_task_id}.out')")
     output_dir = _output_dir(run)
@@ -118,7 +120,11 @@ def _job_logs(run: RunRecord, templates: tuple[str, ...]) -> list[LogStream]:
         if path in seen or not os.path.isfile(path):
             continue
         seen.add(path)
-        kind = "err" if path.endswith(".err") or (source == "slurm" and path == run.job_logs[-1] and len(run.job_logs) > 1) else "out"
+        kind = (
+            "err"
+            if path.endswith(".err") or (source == "slurm" and path == run.job_logs[-1] and len(run.job_logs) > 1)
+            else "out"
+        )
         streams.append(LogStream(f"{source}:{os.path.basename(path)}", path, kind, source))
     return streams
 

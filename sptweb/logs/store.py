@@ -59,7 +59,9 @@ class LogStore:
     def failure(self, run: RunRecord) -> tuple[LogStream | None, bytes]:
         """The stream that most likely says why the run ended, and its last traceback (or last lines)."""
         streams = [stream for stream in self.streams(run) if stream.size]
-        preferred = sorted(streams, key=lambda stream: (stream.kind != "err", stream.place not in ("slurm", "template")))
+        preferred = sorted(
+            streams, key=lambda stream: (stream.kind != "err", stream.place not in ("slurm", "template"))
+        )
         for stream in preferred:
             try:
                 excerpt = error_excerpt(reader.read_tail(stream.path, EXCERPT_WINDOW).data)
