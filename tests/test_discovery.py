@@ -103,10 +103,10 @@ def test_sidecar_deleted_between_listing_and_reading_drops_only_that_run(make_ru
     make_run("b")
     real_stat = probe._stat_run_files
 
-    def stat_after_delete(path):
+    def stat_after_delete(path, present):
         if path.endswith("/a"):
             (runs_root / "a" / "sidecar.json").unlink(missing_ok=True)
-        return real_stat(path)
+        return real_stat(path, present)
 
     monkeypatch.setattr(probe, "_stat_run_files", stat_after_delete)
     scan()
@@ -132,7 +132,7 @@ def test_steady_poll_reads_no_sidecar_of_unchanged_runs(make_run, monkeypatch, s
     reads, stats = [], []
     real_read, real_stat = probe._read_sidecar, probe._stat_run_files
     monkeypatch.setattr(probe, "_read_sidecar", lambda *a: reads.append(a) or real_read(*a))
-    monkeypatch.setattr(probe, "_stat_run_files", lambda path: stats.append(path) or real_stat(path))
+    monkeypatch.setattr(probe, "_stat_run_files", lambda path, present: stats.append(path) or real_stat(path, present))
     assert scan() is None
     assert reads == []
     assert [os.path.basename(path) for path in stats] == ["live"]  # finished runs: only their folder's stat

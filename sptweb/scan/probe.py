@@ -43,7 +43,7 @@ def check_run(
     """The run's record for this poll: `previous` itself when nothing changed, None when it is gone."""
     if previous is not None and _settled(previous, seen, full_sweep):
         return previous  # a finished run in an unchanged directory: no more syscalls
-    files = _stat_run_files(seen.path)
+    files = _stat_run_files(seen.path, seen.listing.run_files)
     if files.sidecar is None:
         return None  # deleted between listing and now
     meta, error = (previous.meta, previous.error) if previous else (SidecarMeta(), None)
@@ -122,16 +122,19 @@ def _settled(previous: RunRecord, seen: Visit, full_sweep: bool) -> bool:
     return not seen.relisted and not full_sweep and previous.error is None and previous.meta.status in FINISHED_STATUSES
 
 
-def _stat_run_files(path: str) -> RunFiles:
+def _stat_run_files(path: str, present: frozenset[str]) -> RunFiles:
+    """Stat the run's files that its listing holds; the others are absent without asking."""
+
+    sigs = {name: _sig(f"{path}/{name}") for name in present}
     return RunFiles(
-        sidecar=_sig(os.path.join(path, SIDECAR)),
-        metrics=_sig(os.path.join(path, "metrics.csv")),
-        media=_sig(os.path.join(path, "media.jsonl")),
-        heartbeat=_sig(os.path.join(path, "heartbeat")),
-        overlay=_sig(os.path.join(path, OVERLAY_FILE)),
-        summary=_sig(os.path.join(path, "summary.json")),
-        run_meta=_sig(os.path.join(path, "run_meta.json")),
-        checkpoints=_sig(os.path.join(path, "checkpoints")),
+        sidecar=sigs.get(SIDECAR),
+        metrics=sigs.get("metrics.csv"),
+        media=sigs.get("media.jsonl"),
+        heartbeat=sigs.get("heartbeat"),
+        overlay=sigs.get(OVERLAY_FILE),
+        summary=sigs.get("summary.json"),
+        run_meta=sigs.get("run_meta.json"),
+        checkpoints=sigs.get("checkpoints"),
     )
 
 

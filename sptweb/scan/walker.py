@@ -11,6 +11,21 @@ import os
 from dataclasses import dataclass
 
 SIDECAR = "sidecar.json"
+# The names a run's probe stats (scan/probe.py). The listing notes which exist,
+# so a probe never stats a file that is not there: creating, deleting or
+# renaming one changes the directory's mtime, which relists it.
+RUN_FILE_NAMES = frozenset(
+    {
+        SIDECAR,
+        "metrics.csv",
+        "media.jsonl",
+        "heartbeat",
+        "sptweb-overlay.json",
+        "summary.json",
+        "run_meta.json",
+        "checkpoints",
+    }
+)
 # Inside a run directory these never hold runs and can hold many thousands of
 # entries (one file per logged image, one per checkpoint).
 SKIPPED_IN_RUN_DIRS = frozenset({"checkpoints", "media"})
@@ -23,6 +38,7 @@ class Listing:
     mtime_ns: int
     subdirs: tuple[str, ...]  # names of real (not symlinked) child directories to descend into
     has_sidecar: bool
+    run_files: frozenset[str] = frozenset()  # which RUN_FILE_NAMES a run directory holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,20 +84,22 @@ class ListingCache:
 
 def _read_listing(path: str, mtime_ns: int) -> Listing:
     subdirs: list[str] = []
-    has_sidecar = False
+    run_files: set[str] = set()
     try:
         with os.scandir(path) as entries:
             for entry in entries:
                 name = entry.name
-                if name == SIDECAR:
-                    has_sidecar = True
-                elif not name.startswith(".") and _is_real_dir(entry):
+                if name in RUN_FILE_NAMES:
+                    run_files.add(name)
+                if name != SIDECAR and not name.startswith(".") and _is_real_dir(entry):
                     subdirs.append(name)
     except OSError:
         pass  # vanished or unreadable between stat and readdir: treat as empty
-    if has_sidecar:
-        subdirs = [name for name in subdirs if name not in SKIPPED_IN_RUN_DIRS]
-    return Listing(mtime_ns, tuple(sorted(subdirs)), has_sidecar)
+    has_sidecar = SIDECAR in run_files
+    if not has_sidecar:
+        return Listing(mtime_ns, tuple(sorted(subdirs)), False)
+    subdirs = [name for name in subdirs if name not in SKIPPED_IN_RUN_DIRS]
+    return Listing(mtime_ns, tuple(sorted(subdirs)), True, frozenset(run_files))
 
 
 def _is_real_dir(entry: os.DirEntry) -> bool:
