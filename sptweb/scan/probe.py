@@ -24,7 +24,13 @@ from .sidefiles import (
     parse_summary_stats,
     read_regular,
 )
-from .walker import SIDECAR, Visit
+from .walker import SIDECAR, Listing, Visit
+
+# A Lightning run has no writer to say it ended: it is "finished" once quiet for
+# stale_after, and trusted without stat-ing once quiet for SETTLE_AFTER_S.
+INFERRED_END = "finished"
+INFERRED_NOTE = "no sidecar: status inferred from file times (running while it writes)"
+SETTLE_AFTER_S = 3600.0
 
 # A sidecar that failed to parse and was written this recently is probably
 # mid-write: read it again next poll even if its stat has not changed.
@@ -41,14 +47,20 @@ def check_run(
     overlays: OverlayStore,
 ) -> RunRecord | None:
     """The run's record for this poll: `previous` itself when nothing changed, None when it is gone."""
-    if previous is not None and _settled(previous, seen, full_sweep):
+    if previous is not None and _settled(previous, seen, full_sweep, now):
         return previous  # a finished run in an unchanged directory: no more syscalls
-    files = _stat_run_files(seen.path, seen.listing.run_files)
-    if files.sidecar is None:
-        return None  # deleted between listing and now
-    meta, error = (previous.meta, previous.error) if previous else (SidecarMeta(), None)
-    if previous is None or files.sidecar != previous.files.sidecar or _retry_read(previous, files, now):
-        meta, error = _read_sidecar(seen.path, meta, files, now, stale_after)
+    kind = seen.listing.run_kind or "spt"
+    files = _stat_run_files(seen.path, seen.listing)
+    if kind == "spt":
+        if files.sidecar is None:
+            return None  # deleted between listing and now
+        meta, error = (previous.meta, previous.error) if previous else (SidecarMeta(), None)
+        if previous is None or files.sidecar != previous.files.sidecar or _retry_read(previous, files, now):
+            meta, error = _read_sidecar(seen.path, meta, files, now, stale_after)
+    else:
+        if files.metrics is None and files.events is None:
+            return None  # deleted between listing and now
+        meta, error = _lightning_meta(seen.path, files, previous, now, stale_after), None
     side = previous.side if previous else NO_SIDE_FILES
     if previous is None or (files.run_meta, files.summary) != (previous.files.run_meta, previous.files.summary):
         side = _read_side_files(seen.path, files)
@@ -72,6 +84,7 @@ def check_run(
         side=side,
         job_state=previous.job_state if previous else None,  # scanner.py asks SLURM after the walk
         job_logs=previous.job_logs if previous else (),
+        kind=kind,
     )
     return previous if record == previous else record
 
@@ -117,15 +130,20 @@ def _read_overlay(overlays: OverlayStore, path: str):
         return EMPTY, f"{exc}; edits are disabled until {OVERLAY_FILE} is fixed or removed"
 
 
-def _settled(previous: RunRecord, seen: Visit, full_sweep: bool) -> bool:
+def _settled(previous: RunRecord, seen: Visit, full_sweep: bool, now: float) -> bool:
     """Can this poll trust the previous record without stat-ing the run's files?"""
-    return not seen.relisted and not full_sweep and previous.error is None and previous.meta.status in FINISHED_STATUSES
+    if seen.relisted or full_sweep or previous.error is not None:
+        return False
+    if previous.kind == "spt":
+        return previous.meta.status in FINISHED_STATUSES
+    # A Lightning run's end is only inferred: trust it once it has been quiet for long.
+    quiet_since = previous.last_activity
+    return previous.meta.status == INFERRED_END and quiet_since is not None and now - quiet_since > SETTLE_AFTER_S
 
 
-def _stat_run_files(path: str, present: frozenset[str]) -> RunFiles:
+def _stat_run_files(path: str, listing: Listing) -> RunFiles:
     """Stat the run's files that its listing holds; the others are absent without asking."""
-
-    sigs = {name: _sig(f"{path}/{name}") for name in present}
+    sigs = {name: _sig(f"{path}/{name}") for name in listing.run_files}
     return RunFiles(
         sidecar=sigs.get(SIDECAR),
         metrics=sigs.get("metrics.csv"),
@@ -135,7 +153,51 @@ def _stat_run_files(path: str, present: frozenset[str]) -> RunFiles:
         summary=sigs.get("summary.json"),
         run_meta=sigs.get("run_meta.json"),
         checkpoints=sigs.get("checkpoints"),
+        hparams=sigs.get("hparams.yaml"),
+        events=_sig(f"{path}/{listing.event_files[-1]}") if listing.event_files else None,
     )
+
+
+def _lightning_meta(
+    path: str, files: RunFiles, previous: RunRecord | None, now: float, stale_after: float
+) -> SidecarMeta:
+    """A run without a sidecar (Lightning's CSVLogger or TensorBoard): what its files tell.
+
+    hparams from hparams.yaml (re-read when it changes), created at its
+    earliest file time, running while it writes, else finished (inferred),
+    the newest checkpoint under checkpoints/.
+    """
+    last = previous.meta if previous is not None else None
+    if last is None or files.hparams != previous.files.hparams:
+        hparams = parse_hparams_yaml(_read_or_empty(path, "hparams.yaml")) if files.hparams else {}
+    else:
+        hparams = last.hparams
+    if last is None or files.checkpoints != previous.files.checkpoints:
+        checkpoint = _newest_checkpoint(path) if files.checkpoints else None
+    else:
+        checkpoint = last.checkpoint_path
+    newest = files.newest_write
+    running = newest is not None and now - newest <= stale_after
+    first = min((sig[1] / 1e9 for sig in (files.hparams, files.metrics, files.events) if sig), default=None)
+    created = min(first, last.created_at) if last is not None and last.created_at and first else first
+    return SidecarMeta(
+        status="running" if running else INFERRED_END,
+        created_at=created,
+        ended_at=None if running else newest,
+        updated_at=newest,
+        hparams=hparams,
+        checkpoint_path=checkpoint,
+        warnings=(INFERRED_NOTE,),
+    )
+
+
+def _newest_checkpoint(path: str) -> str | None:
+    try:
+        with os.scandir(os.path.join(path, "checkpoints")) as entries:
+            checkpoints = [(entry.stat().st_mtime, entry.path) for entry in entries if entry.name.endswith(".ckpt")]
+    except OSError:
+        return None
+    return max(checkpoints)[1] if checkpoints else None
 
 
 def _last_activity(files: RunFiles, meta: SidecarMeta) -> float | None:

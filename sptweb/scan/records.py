@@ -41,6 +41,8 @@ class RunFiles:
     summary: FileSig = None  # spt's summary.json (per-metric last/min/max/count)
     run_meta: FileSig = None  # spt's run_meta.json (SLURM ids)
     checkpoints: FileSig = None  # the checkpoints/ directory: its mtime moves when a checkpoint is saved
+    hparams: FileSig = None  # Lightning's hparams.yaml (read for runs without a readable sidecar)
+    events: FileSig = None  # the newest TensorBoard event file
 
     @property
     def heartbeat_mtime(self) -> float | None:
@@ -49,7 +51,7 @@ class RunFiles:
     @property
     def newest_write(self) -> float | None:
         """The latest mtime among the files a training job keeps writing (the sidecar says its own time)."""
-        signs = (self.heartbeat, self.metrics, self.media, self.summary, self.checkpoints)
+        signs = (self.heartbeat, self.metrics, self.media, self.summary, self.checkpoints, self.events)
         return max((sig[1] / 1e9 for sig in signs if sig), default=None)
 
 
@@ -69,6 +71,7 @@ class RunRecord:
     side: SideFiles = NO_SIDE_FILES  # run_meta.json and summary.json, when the writer leaves them
     job_state: str | None = None  # SLURM's word on the job (RUNNING, PENDING, …, GONE); None: not asked
     job_logs: tuple[str, ...] = ()  # the job's StdOut/StdErr as scontrol named them, kept after it ends
+    kind: str = "spt"  # spt (a sidecar) | csv (Lightning CSVLogger) | tensorboard (event files only)
 
     @property
     def display_name(self) -> str | None:
@@ -79,6 +82,8 @@ class RunRecord:
         """The display name; else spt's short run id when the run dir is named by it; else the run id."""
         if self.display_name:
             return self.display_name
+        if self.kind != "spt":  # Lightning's <name>/version_N
+            return "/".join(self.run_id.rsplit("/", 2)[-2:])
         short_id = self.meta.writer_run_id or self.side.run_meta.writer_run_id
         return short_id if short_id and self.run_id.rsplit("/", 1)[-1] == short_id != self.run_id else self.run_id
 
@@ -202,4 +207,5 @@ _BUILTIN_COLUMNS = {
     "duration": lambda run, now: run.duration(now),
     "tags": lambda run, now: " ".join(run.tags),
     "notes": lambda run, now: run.notes,
+    "kind": lambda run, now: run.kind,
 }

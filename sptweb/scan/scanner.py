@@ -180,28 +180,34 @@ class Scanner:
         first_walk = self.snapshot.phase != "ready"
         found: dict[str, RunRecord] = {}
         seen_dirs: set[str] = set()
-        frontier, dirs_done = [self.root], 0
+        # (path, inside a sidecar run): below an spt run, Lightning's own files (lightning_logs/) are
+        # part of that run, not runs of their own.
+        frontier: list[tuple[str, bool]] = [(self.root, False)]
+        dirs_done = 0
 
-        def visit(path: str) -> tuple[Visit | None, RunRecord | None]:
+        def visit(item: tuple[str, bool]) -> tuple[Visit | None, RunRecord | None, bool]:
+            path, inside_spt = item
             seen = self._listings.visit(path)
-            if seen is None or not seen.listing.has_sidecar:
-                return seen, None
+            kind = seen.listing.run_kind if seen is not None else None
+            if kind is None or (inside_spt and kind != "spt"):
+                return seen, None, inside_spt
             run_id = self._run_id(path)
             previous = known.get(run_id)
-            return seen, check_run(run_id, seen, previous, full_sweep, now, self.config.stale_after, self.overlays)
+            record = check_run(run_id, seen, previous, full_sweep, now, self.config.stale_after, self.overlays)
+            return seen, record, inside_spt or kind == "spt"
 
-        def visit_batch(paths: list[str]) -> list[tuple[Visit | None, RunRecord | None]]:
-            return [visit(path) for path in paths]
+        def visit_batch(items: list[tuple[str, bool]]) -> list[tuple[Visit | None, RunRecord | None, bool]]:
+            return [visit(item) for item in items]
 
         while frontier:
-            next_frontier: list[str] = []
-            for seen, record in self._visit_level(frontier, visit_batch):
+            next_frontier: list[tuple[str, bool]] = []
+            for seen, record, inside_spt in self._visit_level(frontier, visit_batch):
                 if seen is None:
                     continue
                 seen_dirs.add(seen.path)
                 if record is not None:
                     found[record.run_id] = record
-                next_frontier.extend(os.path.join(seen.path, name) for name in seen.listing.subdirs)
+                next_frontier.extend((os.path.join(seen.path, name), inside_spt) for name in seen.listing.subdirs)
             dirs_done += len(frontier)
             frontier = next_frontier
             if first_walk:
@@ -209,7 +215,7 @@ class Scanner:
         self._listings.forget_missing(seen_dirs)
         return found
 
-    def _visit_level(self, frontier: list[str], visit_batch) -> list:
+    def _visit_level(self, frontier: list, visit_batch) -> list:
         """Visit one level of directories: inline on a fast disk, on the pool on a slow one."""
         started = time.perf_counter()
         if len(frontier) < VISIT_BATCH:  # a small level costs little either way, and says little about the disk

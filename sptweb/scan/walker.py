@@ -24,8 +24,11 @@ RUN_FILE_NAMES = frozenset(
         "summary.json",
         "run_meta.json",
         "checkpoints",
+        "hparams.yaml",
     }
 )
+METRICS_CSV = "metrics.csv"
+EVENTS_PREFIX = "events.out.tfevents."  # TensorBoard event files: events.out.tfevents.<time>.<host>[.<suffix>]
 # Inside a run directory these never hold runs and can hold many thousands of
 # entries (one file per logged image, one per checkpoint).
 SKIPPED_IN_RUN_DIRS = frozenset({"checkpoints", "media"})
@@ -39,6 +42,16 @@ class Listing:
     subdirs: tuple[str, ...]  # names of real (not symlinked) child directories to descend into
     has_sidecar: bool
     run_files: frozenset[str] = frozenset()  # which RUN_FILE_NAMES a run directory holds
+    event_files: tuple[str, ...] = ()  # TensorBoard event files, sorted (the last one is the newest)
+
+    @property
+    def run_kind(self) -> str | None:
+        """What makes this directory a run: a sidecar (spt), a metrics.csv or event files (Lightning); else None."""
+        if self.has_sidecar:
+            return "spt"
+        if METRICS_CSV in self.run_files:
+            return "csv"
+        return "tensorboard" if self.event_files else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,21 +98,24 @@ class ListingCache:
 def _read_listing(path: str, mtime_ns: int) -> Listing:
     subdirs: list[str] = []
     run_files: set[str] = set()
+    event_files: list[str] = []
     try:
         with os.scandir(path) as entries:
             for entry in entries:
                 name = entry.name
                 if name in RUN_FILE_NAMES:
                     run_files.add(name)
+                elif name.startswith(EVENTS_PREFIX):
+                    event_files.append(name)
                 if name != SIDECAR and not name.startswith(".") and _is_real_dir(entry):
                     subdirs.append(name)
     except OSError:
         pass  # vanished or unreadable between stat and readdir: treat as empty
     has_sidecar = SIDECAR in run_files
-    if not has_sidecar:
+    if not (has_sidecar or METRICS_CSV in run_files or event_files):
         return Listing(mtime_ns, tuple(sorted(subdirs)), False)
     subdirs = [name for name in subdirs if name not in SKIPPED_IN_RUN_DIRS]
-    return Listing(mtime_ns, tuple(sorted(subdirs)), True, frozenset(run_files))
+    return Listing(mtime_ns, tuple(sorted(subdirs)), has_sidecar, frozenset(run_files), tuple(sorted(event_files)))
 
 
 def _is_real_dir(entry: os.DirEntry) -> bool:

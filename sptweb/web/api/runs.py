@@ -60,6 +60,7 @@ def run_json(run: RunRecord, now: float) -> dict:
     return {
         "run_id": run.run_id,
         "name": run.name,
+        "kind": run.kind,
         "status": meta.status,
         "stale": run.stale,
         "created_at": meta.created_at,

@@ -1,0 +1,74 @@
+"""Runs of plain PyTorch Lightning (no sidecar): CSVLogger and TensorBoard folders recorded from the real loggers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from sptweb.demo.replay import Replayer, load_trace, recordings_dir
+
+FIXTURES = Path(__file__).parent / "fixtures" / "lightning"
+CSV_RUN, TB_RUN = "lightning/csv/tiny/version_0", "lightning/tensorboard/tiny/version_0"
+
+
+def age(folder: Path, seconds: float) -> None:
+    """Every file of the run last written `seconds` ago."""
+    for path in [folder, *folder.rglob("*")]:
+        os.utime(path, (time.time() - seconds, time.time() - seconds))
+
+
+@pytest.fixture
+def lightning_runs(runs_root):
+    """The recorded CSVLogger and TensorBoard runs under runs_root/lightning, finished an hour ago."""
+    shutil.copytree(FIXTURES, runs_root / "lightning")
+    age(runs_root / "lightning", 3600)
+    return runs_root / "lightning"
+
+
+def test_csvlogger_and_tensorboard_folders_are_runs(lightning_runs, client, scan, scanner):
+    scan()
+    assert sorted(scanner.snapshot.runs) == [CSV_RUN, TB_RUN]
+    csv = client.get("/api/runs?filter=kind=csv").json["runs"]
+    assert [run["run_id"] for run in csv] == [CSV_RUN]
+    body = csv[0]
+    assert body["name"] == "tiny/version_0" and body["kind"] == "csv"
+    assert body["hparams"] == {"logger": "csv", "model.width": 32, "optim.lr": 0.05, "seed": 0}
+    assert body["status"] == "finished" and "inferred" in body["warnings"][0]
+    assert body["checkpoint_path"].endswith("checkpoints/epoch=3-step=120.ckpt")
+    assert abs(body["created_at"] - (time.time() - 3600)) < 60
+    html = client.get("/").text
+    assert "Lightning CSV" in html and "TensorBoard" in html
+
+
+def test_a_lightning_run_is_running_while_it_writes(lightning_runs, scan, scanner):
+    with open(lightning_runs / "csv/tiny/version_0/metrics.csv", "a") as handle:
+        handle.write("3,,121,0.5,,\n")
+    scan()
+    assert scanner.snapshot.get(CSV_RUN).status == "running"
+    assert scanner.snapshot.get(TB_RUN).status == "finished"
+
+
+def test_the_one_step_spike_survives_a_300_px_chart(lightning_runs, client, scan):
+    scan()
+    series = client.get(f"/api/metrics?run={CSV_RUN}&keys=train/loss&points=300").json["series"]["train/loss"]
+    assert max(series["y"]) > 20 * sorted(series["y"])[len(series["y"]) // 2]  # step 57: fifty times the loss
+    assert 57 in series["x"]
+
+
+def test_lightning_logs_inside_an_spt_run_are_part_of_it(runs_root, scan, scanner):
+    replayer = Replayer(load_trace(recordings_dir() / "completed.jsonl"), runs_root, run="spt/run")
+    replayer.play()
+    assert list((replayer.run_dir / "lightning_logs" / "version_0").glob("events.out.tfevents.*"))
+    scan()
+    assert sorted(scanner.snapshot.runs) == ["spt/run"]
+
+
+def test_edits_of_a_lightning_run_go_to_the_overlay(lightning_runs, client, scan):
+    scan()
+    response = client.patch(f"/api/meta?run={CSV_RUN}", json={"display_name": "baseline", "add_tags": ["keep"]})
+    assert response.status_code == 200 and response.json["name"] == "baseline" and "keep" in response.json["tags"]
+    assert (lightning_runs / "csv/tiny/version_0/sptweb-overlay.json").exists()
