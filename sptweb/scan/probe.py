@@ -167,12 +167,12 @@ def _lightning_meta(
     earliest file time, running while it writes, else finished (inferred),
     the newest checkpoint under checkpoints/.
     """
-    last = previous.meta if previous is not None else None
-    if last is None or files.hparams != previous.files.hparams:
+    last, last_files = (previous.meta, previous.files) if previous is not None else (None, RunFiles())
+    if last is None or files.hparams != last_files.hparams:
         hparams = parse_hparams_yaml(_read_or_empty(path, "hparams.yaml")) if files.hparams else {}
     else:
         hparams = last.hparams
-    if last is None or files.checkpoints != previous.files.checkpoints:
+    if last is None or files.checkpoints != last_files.checkpoints:
         checkpoint = _newest_checkpoint(path) if files.checkpoints else None
     else:
         checkpoint = last.checkpoint_path

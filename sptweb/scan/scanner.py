@@ -189,7 +189,7 @@ class Scanner:
             path, inside_spt = item
             seen = self._listings.visit(path)
             kind = seen.listing.run_kind if seen is not None else None
-            if kind is None or (inside_spt and kind != "spt"):
+            if seen is None or kind is None or (inside_spt and kind != "spt"):
                 return seen, None, inside_spt
             run_id = self._run_id(path)
             previous = known.get(run_id)
