@@ -274,8 +274,9 @@ def test_the_demo_shows_real_spt_runs_and_trains_one_live(tmp_path, make_app, ru
     writer.replays.append(live)
     scanner = scanner_of(make_app())
     scanner.scan_once()
-    statuses = sorted(run.meta.status for run in scanner.snapshot.runs.values())
+    statuses = sorted(run.meta.status for run in scanner.snapshot.runs.values() if run.kind == "spt")
     assert statuses == ["completed", "completed", "failed", "running"]
+    assert sorted(run.kind for run in scanner.snapshot.runs.values() if run.kind != "spt") == ["csv", "tensorboard"]
     assert live.advance(started + LIVE_SECONDS / 2) > 0 and not live.done  # half way: training
     scanner.scan_once()
     run = next(run for run in scanner.snapshot.runs.values() if run.path == str(live.run_dir))

@@ -157,3 +157,11 @@ def test_group_by_hparam_links_to_a_compare_of_the_group(client, sweep):
     assert "/compare?filter=hp.seed%3D1" in html
     compared = client.get("/compare?filter=hp.seed%3D1").text
     assert "Comparing 2 runs" in compared
+
+
+def test_an_empty_root_says_what_a_run_looks_like(client, runs_root, scan):
+    (runs_root / "notes").mkdir()
+    scan()
+    html = client.get("/").text
+    assert "No runs under" in html and "2 folders looked at" in html
+    assert "sidecar.json" in html and "tiny/version_0/metrics.csv" in html and "events.out.tfevents" in html

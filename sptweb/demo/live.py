@@ -24,7 +24,13 @@ STALE_AFTER = 300.0  # same threshold as docs/format.md: older heartbeats are le
 ROWS_PER_TICK = 5  # train rows appended per run per tick
 SIDECAR_EVERY = 10  # ticks between sidecar rewrites, like the writer's flush cadence
 TAIL_BYTES = 64 * 1024  # enough for the last few hundred rows
-SKIP_DIRS = {"media", "checkpoints", ".submitit", SPT_DIR}  # no sidecars of ours there; spt runs are replayed
+SKIP_DIRS = {
+    "media",
+    "checkpoints",
+    ".submitit",
+    SPT_DIR,
+    "lightning",
+}  # no sidecars of ours there; spt runs are replayed
 
 
 @dataclass

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -46,10 +47,11 @@ def load_trace(path: str | Path) -> Trace:
     return Trace(header["root"], header["scenario"], header["run"], header["recorded_at"], calls)
 
 
-def recordings_dir() -> Path:
-    """The recorded traces: shipped inside the package when installed, tests/fixtures/spt in a checkout."""
-    installed = Path(__file__).parent / "recordings"
-    return installed if installed.is_dir() else Path(__file__).parents[2] / "tests" / "fixtures" / "spt"
+def recordings_dir(kind: str = "spt") -> Path:
+    """Recorded real-writer output (spt traces, Lightning runs): inside the package when installed,
+    tests/fixtures/<kind> in a checkout."""
+    installed = Path(__file__).parent / "recordings" / kind
+    return installed if installed.is_dir() else Path(__file__).parents[2] / "tests" / "fixtures" / kind
 
 
 class Replayer:
@@ -158,11 +160,16 @@ class PacedReplayer(Replayer):
 
 
 def write_recorded_runs(root: str | Path) -> list[Path]:
-    """Every recorded spt run, replayed whole under `root/stable-pretraining/`: the real writer's shapes."""
+    """Every recorded spt run, replayed whole under `root/stable-pretraining/`, and the recorded plain
+    Lightning runs (CSVLogger, TensorBoard) under `root/lightning/`: the real writers' shapes."""
     replayers = [Replayer(load_trace(recordings_dir() / f"{name}.jsonl"), Path(root) / SPT_DIR) for name in SCENARIOS]
     for replayer in replayers:
         replayer.play()
-    return [replayer.run_dir for replayer in replayers]
+    lightning = Path(root) / "lightning"
+    shutil.copytree(recordings_dir("lightning"), lightning, dirs_exist_ok=True)
+    return [replayer.run_dir for replayer in replayers] + sorted(
+        path.parent for path in lightning.rglob("hparams.yaml")
+    )
 
 
 def live_recorded_run(root: str | Path, now: float | None = None) -> PacedReplayer:

@@ -283,9 +283,8 @@ class Scanner:
         if added or removed or differing or self._churn_pending or self.snapshot.phase != "ready":
             change = self.feed.publish(added, changed, removed, grew)
         self._last_published = found
-        self.snapshot = Snapshot(
-            found, self.feed.version, "ready", self.snapshot.dirs_done, self.snapshot.dirs_total, now
-        )
+        walked = len(self._listings)  # directories the last walk reached
+        self.snapshot = Snapshot(found, self.feed.version, "ready", walked, walked, now)
         if change is not None:
             self._index_dirty = True
         return change

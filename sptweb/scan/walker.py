@@ -88,6 +88,9 @@ class ListingCache:
         for path in self._listings.keys() - seen:
             del self._listings[path]
 
+    def __len__(self) -> int:
+        return len(self._listings)
+
     def export(self) -> dict[str, Listing]:
         return dict(self._listings)
 
