@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    runs_dir = _existing_dir(args.dir)
+    runs_dir = os.pathsep.join(_root(path) for path in args.dir)
     sock = listen(args.host, args.port)
     app = create_app(_config(args, runs_dir))
     serve(app, sock, args.threads)
@@ -83,11 +83,12 @@ def _config(args: argparse.Namespace, runs_dir: str) -> Config:
     )
 
 
-def _existing_dir(path: str) -> str:
-    if not os.path.exists(path):
-        raise StartupError(f"{path}: no such directory")
-    if not os.path.isdir(path):
+def _root(path: str) -> str:
+    """A runs root: a directory, or one that does not exist yet (the first run will create it)."""
+    if os.path.exists(path) and not os.path.isdir(path):
         raise StartupError(f"{path}: not a directory")
+    if not os.path.exists(path):
+        print(f"sptweb: waiting for {path}: it does not exist yet; its runs appear as soon as it does", flush=True)
     return os.path.abspath(path)
 
 
@@ -114,9 +115,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sptweb", description="Web viewer for ML training runs.")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    serve_cmd = commands.add_parser("serve", help="serve the runs under DIR")
+    serve_cmd = commands.add_parser("serve", help="serve the runs under DIR (several DIRs: one table)")
     serve_cmd.add_argument(
-        "dir", metavar="DIR", help="runs root: every folder below it holding a sidecar.json is a run"
+        "dir",
+        metavar="DIR",
+        nargs="+",
+        help="runs root: every folder below it holding a sidecar.json, a metrics.csv or TensorBoard event files is a run",
     )
     serve_cmd.set_defaults(command=_serve)
 

@@ -16,8 +16,14 @@ def assert_one_line_error(result: subprocess.CompletedProcess, text: str) -> Non
     assert len(lines) == 1 and text in lines[0], result.stderr
 
 
-def test_missing_directory(tmp_path):
-    assert_one_line_error(run_cli("serve", str(tmp_path / "nope")), "no such directory")
+def test_a_missing_directory_is_waited_for_not_an_error(tmp_path):
+    with socket.socket() as busy:  # the busy port ends the command right after the roots are checked
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli("serve", str(tmp_path / "nope"), str(tmp_path), "--port", str(port))
+    assert f"waiting for {tmp_path / 'nope'}" in result.stdout
+    assert_one_line_error(result, "cannot listen")
 
 
 def test_file_instead_of_directory(tmp_path):

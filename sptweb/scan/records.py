@@ -208,4 +208,5 @@ _BUILTIN_COLUMNS = {
     "tags": lambda run, now: " ".join(run.tags),
     "notes": lambda run, now: run.notes,
     "kind": lambda run, now: run.kind,
+    "root": lambda run, now: run.run_id.split("/", 1)[0],  # with several roots: the root's label
 }

@@ -106,7 +106,8 @@ class Scanner:
         """Point the scanner at a root and forget everything known about the old one."""
         self.stop()
         self.config = config
-        self.root = os.path.abspath(config.runs_dir)
+        self.roots = roots_of(config.runs_dir)  # (label, absolute path); the label prefixes ids when there are several
+        self.root = ", ".join(path for _, path in self.roots)  # for people: pages and messages name it
         self.feed = ChangeFeed()
         self.snapshot = Snapshot()
         self._listings = ListingCache()
@@ -182,32 +183,33 @@ class Scanner:
         seen_dirs: set[str] = set()
         # (path, inside a sidecar run): below an spt run, Lightning's own files (lightning_logs/) are
         # part of that run, not runs of their own.
-        frontier: list[tuple[str, bool]] = [(self.root, False)]
+        frontier: list[tuple[str, bool, int]] = [(path, False, index) for index, (_, path) in enumerate(self.roots)]
         dirs_done = 0
 
-        def visit(item: tuple[str, bool]) -> tuple[Visit | None, RunRecord | None, bool]:
-            path, inside_spt = item
+        def visit(item: tuple[str, bool, int]) -> tuple[Visit | None, RunRecord | None, bool]:
+            path, inside_spt, root = item
             seen = self._listings.visit(path)
             kind = seen.listing.run_kind if seen is not None else None
             if seen is None or kind is None or (inside_spt and kind != "spt"):
                 return seen, None, inside_spt
-            run_id = self._run_id(path)
+            run_id = self._run_id(path, root)
             previous = known.get(run_id)
             record = check_run(run_id, seen, previous, full_sweep, now, self.config.stale_after, self.overlays)
             return seen, record, inside_spt or kind == "spt"
 
-        def visit_batch(items: list[tuple[str, bool]]) -> list[tuple[Visit | None, RunRecord | None, bool]]:
+        def visit_batch(items: list[tuple[str, bool, int]]) -> list[tuple[Visit | None, RunRecord | None, bool]]:
             return [visit(item) for item in items]
 
         while frontier:
-            next_frontier: list[tuple[str, bool]] = []
-            for seen, record, inside_spt in self._visit_level(frontier, visit_batch):
+            next_frontier: list[tuple[str, bool, int]] = []
+            results = self._visit_level(frontier, visit_batch)
+            for (_, _, root), (seen, record, inside_spt) in zip(frontier, results):
                 if seen is None:
                     continue
                 seen_dirs.add(seen.path)
                 if record is not None:
                     found[record.run_id] = record
-                next_frontier.extend((os.path.join(seen.path, name), inside_spt) for name in seen.listing.subdirs)
+                next_frontier.extend((os.path.join(seen.path, name), inside_spt, root) for name in seen.listing.subdirs)
             dirs_done += len(frontier)
             frontier = next_frontier
             if first_walk:
@@ -231,11 +233,22 @@ class Scanner:
         self._visit_cost = (time.perf_counter() - started) * workers / len(frontier)
         return results
 
-    def _run_id(self, path: str) -> str:
-        """The path relative to the root; a root that is itself a run is named by its folder."""
-        if path == self.root:
-            return os.path.basename(self.root) or "run"
-        return path[len(self.root) + 1 :]
+    @property
+    def waiting_for(self) -> list[str]:
+        """Roots that do not exist (yet): the first run will create them; each poll looks again."""
+        return [path for _, path in self.roots if not os.path.isdir(path)]
+
+    def _run_id(self, path: str, root_index: int = 0) -> str:
+        """The path relative to its root, behind the root's label when there are several.
+
+        A root that is itself a run is named by its folder.
+        """
+        label, root = self.roots[root_index]
+        several = len(self.roots) > 1
+        if path == root:
+            return label if several else (os.path.basename(root) or "run")
+        relative = path[len(root) + 1 :]
+        return f"{label}/{relative}" if several else relative
 
     def _ask_slurm(self, found: dict[str, RunRecord], now: float) -> None:
         """Add SLURM's word to runs that name their job (run_meta.json): state while it matters, log paths once."""
@@ -320,6 +333,20 @@ class Scanner:
         self._index_saved_at = time.time()
         self._index_dirty = False
         index_store.save(self._index_path, self.root, self._listings.export(), self.snapshot.runs)
+
+
+def roots_of(runs_dir: str) -> list[tuple[str, str]]:
+    """(label, absolute path) per root of `runs_dir` (os.pathsep-separated); labels are folder names, made unique."""
+    paths = list(dict.fromkeys(os.path.abspath(part) for part in runs_dir.split(os.pathsep) if part))
+    roots, used = [], set()
+    for path in paths or [os.path.abspath(".")]:
+        label = os.path.basename(path) or "root"
+        unique, number = label, 2
+        while unique in used:
+            unique, number = f"{label}-{number}", number + 1
+        used.add(unique)
+        roots.append((unique, path))
+    return roots
 
 
 scanner = Scanner()  # the one scanner of this process; `create_app` points it at the runs root

@@ -21,8 +21,11 @@ bp = Blueprint("runs", __name__)
 def index():
     """The run table; htmx swaps get only the table fragment."""
     query = table.TableQuery.from_args(request.args)
-    snapshot = get_scanner().snapshot
+    scanner = get_scanner()
+    snapshot = scanner.snapshot
     context = {
+        "waiting_for": scanner.waiting_for,
+        "root_labels": [label for label, _ in scanner.roots] if len(scanner.roots) > 1 else [],
         "query": query,
         "page": table.select(snapshot, query, settings().page_size),
         "snapshot": snapshot,
