@@ -72,3 +72,49 @@ def test_edits_of_a_lightning_run_go_to_the_overlay(lightning_runs, client, scan
     response = client.patch(f"/api/meta?run={CSV_RUN}", json={"display_name": "baseline", "add_tags": ["keep"]})
     assert response.status_code == 200 and response.json["name"] == "baseline" and "keep" in response.json["tags"]
     assert (lightning_runs / "csv/tiny/version_0/sptweb-overlay.json").exists()
+
+
+def test_tensorboard_scalars_are_series_and_the_spike_survives(lightning_runs, client, scan):
+    scan()
+    body = client.get(f"/api/metrics?run={TB_RUN}&points=300").json
+    assert {"train/loss", "val/acc", "val/loss", "lr-SGD"} <= set(body["keys"])
+    loss = body["series"]["train/loss"]
+    assert loss["raw_count"] == 120 and 57 in loss["x"]
+    assert max(loss["y"]) > 20 * sorted(loss["y"])[len(loss["y"]) // 2]
+    page = client.get(f"/run/{TB_RUN}?tab=metrics").text
+    assert 'data-key="train/loss"' in page
+
+
+def test_an_event_file_growing_while_served_is_read_incrementally(lightning_runs, runs_root, client, scan):
+    run_dir = lightning_runs / "tensorboard/tiny/version_0"
+    event_file = next(run_dir.glob("events.out.tfevents.*"))
+    full = event_file.read_bytes()
+    cut = len(full) * 2 // 3
+    event_file.write_bytes(full[:cut])  # mid-record: the last record is not written yet
+    scan()
+    first = client.get(f"/api/metrics?run={TB_RUN}&keys=train/loss").json["series"]["train/loss"]
+    assert 0 < first["raw_count"] < 120
+    with open(event_file, "ab") as handle:
+        handle.write(full[cut:])  # the writer finishes the record and appends the rest
+    update = client.get(f"/api/metrics?run={TB_RUN}&keys=train/loss&after={first['x'][-1]}").json["series"]["train/loss"]
+    assert update["count"] == 120 - first["raw_count"] and min(update["x"]) > first["x"][-1]
+
+
+def test_a_corrupt_record_says_so_and_keeps_what_came_before(lightning_runs, client, scan):
+    event_file = next((lightning_runs / "tensorboard/tiny/version_0").glob("events.out.tfevents.*"))
+    data = bytearray(event_file.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte in the middle of a record
+    event_file.write_bytes(bytes(data))
+    scan()
+    series = client.get(f"/api/metrics?run={TB_RUN}&keys=train/loss").json["series"]["train/loss"]
+    assert 0 < series["raw_count"] < 120
+    assert "checksum" in client.get(f"/run/{TB_RUN}?tab=metrics").text
+
+
+def test_without_the_tensorboard_extra_the_page_says_what_to_install(lightning_runs, client, scan, monkeypatch):
+    import sptweb.metrics.tfevents as tfevents
+
+    monkeypatch.setattr(tfevents, "_decoders", lambda: None)
+    scan()
+    assert "pip install &#39;sptweb[tensorboard]&#39;" in client.get(f"/run/{TB_RUN}?tab=metrics").text
+    assert client.get(f"/api/metrics?run={TB_RUN}").json["keys"] == []

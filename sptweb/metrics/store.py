@@ -201,12 +201,18 @@ class MetricsStore:
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=PARSE_THREADS, thread_name_prefix="sptweb-parse")
 
-    def get(self, run_dir: str, growing: bool = False) -> RunMetrics:
-        """The run's metrics, refreshed from disk (only new bytes are parsed)."""
+    def get(self, run_dir: str, growing: bool = False, kind: str = "csv") -> RunMetrics:
+        """The run's metrics, refreshed from disk (only new bytes are parsed).
+
+        `kind="tensorboard"`: the run's event files instead of metrics.csv.
+        """
+        from .tfevents import RunEvents  # builds on RunMetrics, so it imports this module
+
         with self._lock:
             metrics = self._runs.get(run_dir)
             if metrics is None:
-                metrics = self._runs[run_dir] = RunMetrics(run_dir, growing)
+                loader = RunEvents if kind == "tensorboard" else RunMetrics
+                metrics = self._runs[run_dir] = loader(run_dir, growing)
             self._runs.move_to_end(run_dir)
         with metrics.lock:
             metrics.refresh()
@@ -214,12 +220,17 @@ class MetricsStore:
         self._evict(keep=run_dir, size=size)
         return metrics
 
-    def get_many(self, requests: list[tuple[str, bool]]) -> list[RunMetrics]:
+    def get_many(self, requests: list[tuple[str, bool, str]]) -> list[RunMetrics]:
         """`get` for many runs at once: pyarrow parses without the GIL, so files load in parallel."""
         return list(self._pool.map(lambda request: self.get(*request), requests))
 
-    def header(self, run_dir: str) -> Header | None:
-        """The metrics.csv header without parsing rows (a page can list panels before any chart loads)."""
+    def header(self, run_dir: str, kind: str = "csv") -> Header | None:
+        """The metrics.csv header without parsing rows (a page can list panels before any chart loads).
+
+        Event files have no header: their tags are known once they are read.
+        """
+        if kind == "tensorboard":
+            return self.get(run_dir, kind=kind).header
         with self._lock:
             metrics = self._runs.get(run_dir)
         if metrics is not None and metrics.header is not None:
@@ -231,8 +242,8 @@ class MetricsStore:
             return None
         return parse_header(line) if line.endswith(b"\n") else None
 
-    def keys(self, run_dir: str) -> list[str]:
-        header = self.header(run_dir)
+    def keys(self, run_dir: str, kind: str = "csv") -> list[str]:
+        header = self.header(run_dir, kind)
         return sorted(header.metric_columns) if header else []
 
     def _evict(self, keep: str, size: int) -> None:

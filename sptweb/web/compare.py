@@ -45,7 +45,7 @@ def page():
 
 def _charts_context(runs) -> dict:
     metrics = get_scanner().metrics
-    key_counts = Counter(key for run in runs for key in metrics.keys(run.path))
+    key_counts = Counter(key for run in runs for key in metrics.keys(run.path, run.kind))
     return {
         "chart": ChartState.from_args(request.args),
         "metric_groups": group_keys(list(key_counts)),

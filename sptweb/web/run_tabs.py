@@ -44,8 +44,10 @@ def header_context(run: RunRecord) -> dict:
 
 def metrics_context(run: RunRecord) -> dict:
     """Metric groups from the header (rows parse when charts ask), chart options from the URL."""
-    header = get_scanner().metrics.header(run.path)
+    metrics = get_scanner().metrics
+    header = metrics.header(run.path, run.kind)
     return {
+        "metrics_note": metrics.get(run.path, kind=run.kind).error if run.kind == "tensorboard" else None,
         "metric_groups": group_keys(sorted(header.metric_columns) if header else []),
         "has_epoch": header is not None and header.epoch_col is not None,
         "chart": ChartState.from_args(request.args),

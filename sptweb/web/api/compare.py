@@ -41,7 +41,7 @@ def compare():
 def _curves(runs, key: str, chart):
     """(run, x, y) per run that logs `key`, smoothed when asked; plus the ids that do not."""
     curves, missing = [], []
-    loaded = get_scanner().metrics.get_many([(run.path, run.is_running) for run in runs])
+    loaded = get_scanner().metrics.get_many([(run.path, run.is_running, run.kind) for run in runs])
     for run, metrics in zip(runs, loaded):
         if key not in metrics.series or (chart.x_mode == "epoch" and not metrics.has_epoch):
             missing.append(run.run_id)

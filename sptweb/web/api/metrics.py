@@ -23,7 +23,7 @@ def metrics():
     """Columnar series per key: x, y (+ smooth, + bucket min/max when downsampled), raw counts."""
     run = run_or_404(args.required("run"))
     chart = series_request()
-    data = get_scanner().metrics.get(run.path, growing=run.is_running)
+    data = get_scanner().metrics.get(run.path, growing=run.is_running, kind=run.kind)
     if chart.x_mode == "epoch" and not data.has_epoch:
         abort(400, description=f"run {run.run_id!r} logs no epoch column; use x=step")
     keys = _requested_keys(data.keys, run.run_id)

@@ -1,0 +1,170 @@
+"""TensorBoard event files as metric series: scalars per tag, read incrementally, checksums verified.
+
+An event file is a sequence of records: a little-endian u64 length, the
+masked CRC-32C of those 8 bytes, the payload (an `Event` protobuf), and the
+masked CRC-32C of the payload. A writer appends whole records, so a short
+last record is one not yet written: it is left for the next read. A record
+whose checksum fails ends the reading of that file, with a message.
+
+The protobuf decoding is tensorboardX's compiled `Event` message and the
+checksum the `crc32c` package (both in the `tensorboard` extra:
+`pip install 'sptweb[tensorboard]'`); without them a run with event files
+says what to install.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .csvparse import Chunk, Header
+from .store import RunMetrics
+
+HEADER_BYTES = 12  # u64 length + u32 masked crc
+FOOTER_BYTES = 4
+MAX_READ = 256 << 20  # bytes parsed per refresh and file: a huge file fills over a few requests
+EXTRA_HINT = "TensorBoard event files need the tensorboard extra: pip install 'sptweb[tensorboard]'"
+EVENTS_PREFIX = "events.out.tfevents."
+_LENGTH = struct.Struct("<Q")
+_CRC = struct.Struct("<I")
+
+
+def _decoders():
+    """(crc32c function, Event message class), or None when the extra is not installed."""
+    try:
+        from crc32c import crc32c
+        from tensorboardX.proto.event_pb2 import Event
+    except ImportError:
+        return None
+    return crc32c, Event
+
+
+def _masked(crc: int) -> int:
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+@dataclass
+class Scalars:
+    """Scalar values decoded from a stretch of records, one row per value."""
+
+    steps: list[float] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+
+
+def read_scalars(data: bytes | memoryview, decoders) -> tuple[Scalars, int, str | None]:
+    """Decode whole records from `data`: (scalars, bytes consumed, error or None)."""
+    crc32c, event_class = decoders
+    scalars = Scalars()
+    view, offset, end = memoryview(data), 0, len(data)
+    while end - offset >= HEADER_BYTES:
+        header = view[offset : offset + 8]
+        (length,) = _LENGTH.unpack(header)
+        if _masked(crc32c(header)) != _CRC.unpack(view[offset + 8 : offset + 12])[0]:
+            return scalars, offset, f"bad record length checksum at byte {offset}"
+        stop = offset + HEADER_BYTES + length
+        if stop + FOOTER_BYTES > end:
+            break  # the writer has not finished this record yet
+        payload = view[offset + HEADER_BYTES : stop]
+        if _masked(crc32c(payload)) != _CRC.unpack(view[stop : stop + FOOTER_BYTES])[0]:
+            return scalars, offset, f"bad record checksum at byte {offset}"
+        _add_scalars(event_class.FromString(payload), scalars)
+        offset = stop + FOOTER_BYTES
+    return scalars, offset, None
+
+
+def _add_scalars(event, scalars: Scalars) -> None:
+    if not event.HasField("summary"):
+        return
+    for value in event.summary.value:
+        kind = value.WhichOneof("value")
+        if kind == "simple_value":
+            number = value.simple_value
+        elif kind == "tensor" and value.tensor.float_val:  # TF2-style scalars
+            number = value.tensor.float_val[0]
+        else:
+            continue  # images, histograms, text: not series
+        scalars.steps.append(float(event.step))
+        scalars.tags.append(value.tag)
+        scalars.values.append(number)
+
+
+class RunEvents(RunMetrics):
+    """A run's TensorBoard scalars in the same columns as a metrics.csv: a row per value, x = step.
+
+    Every event file of the directory is read, in name order (a resumed run
+    starts a new one); each only from where the last read stopped.
+    """
+
+    def __init__(self, run_dir: str, growing: bool = False) -> None:
+        self.run_dir = run_dir
+        super().__init__(run_dir, growing)
+
+    def _reset(self) -> None:
+        super()._reset()
+        self.offsets: dict[str, int] = {}  # event file name -> bytes consumed
+        self.sizes: dict[str, int] = {}
+        self.error: str | None = None  # a corrupt record, or the missing extra
+
+    def refresh(self) -> bool:
+        decoders = _decoders()
+        if decoders is None:
+            self.error = EXTRA_HINT
+            return False
+        files = _event_files(self.run_dir)
+        if any(size < self.offsets.get(name, 0) for name, size in files.items()):
+            self._reset()  # a file was truncated or replaced: read everything again
+        changed = False
+        for name, size in sorted(files.items()):
+            if size == self.sizes.get(name):
+                continue
+            self.sizes[name] = size
+            changed |= self._read_file(name, size, decoders)
+        return changed
+
+    def _read_file(self, name: str, size: int, decoders) -> bool:
+        start = self.offsets.get(name, 0)
+        try:
+            with open(os.path.join(self.run_dir, name), "rb") as handle:
+                handle.seek(start)
+                data = handle.read(min(size - start, MAX_READ))
+        except OSError:
+            return False
+        scalars, consumed, error = read_scalars(data, decoders)
+        self.offsets[name] = start + consumed
+        if error:  # retried only when the file changes again
+            self.error = f"{name}: {error}; later records of it are not shown"
+        if not scalars.values:
+            return False
+        self._append_scalars(scalars)
+        return True
+
+    def _append_scalars(self, scalars: Scalars) -> None:
+        tags = list(dict.fromkeys(scalars.tags))
+        known = self.header.names if self.header is not None else ("step",)
+        names = known + tuple(tag for tag in tags if tag not in known)
+        if self.header is None or names != self.header.names:
+            self.header = Header(line=b"", names=names, step_col=0, epoch_col=None)
+        steps = np.asarray(scalars.steps, dtype=np.float64)
+        values = np.asarray(scalars.values, dtype=np.float32)
+        tag_of_row = np.asarray(scalars.tags, dtype=object)
+        metrics = {}
+        for tag in tags:
+            rows = np.flatnonzero(tag_of_row == tag).astype(np.int32)
+            metrics[tag] = (rows, values[rows])
+        self._append(Chunk(len(values), steps, np.full(len(values), np.nan), metrics))
+
+
+def _event_files(run_dir: str) -> dict[str, int]:
+    try:
+        with os.scandir(run_dir) as entries:
+            return {
+                entry.name: entry.stat().st_size
+                for entry in entries
+                if entry.name.startswith(EVENTS_PREFIX) and entry.is_file()
+            }
+    except OSError:
+        return {}
