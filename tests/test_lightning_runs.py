@@ -96,7 +96,9 @@ def test_an_event_file_growing_while_served_is_read_incrementally(lightning_runs
     assert 0 < first["raw_count"] < 120
     with open(event_file, "ab") as handle:
         handle.write(full[cut:])  # the writer finishes the record and appends the rest
-    update = client.get(f"/api/metrics?run={TB_RUN}&keys=train/loss&after={first['x'][-1]}").json["series"]["train/loss"]
+    update = client.get(f"/api/metrics?run={TB_RUN}&keys=train/loss&after={first['x'][-1]}").json["series"][
+        "train/loss"
+    ]
     assert update["count"] == 120 - first["raw_count"] and min(update["x"]) > first["x"][-1]
 
 

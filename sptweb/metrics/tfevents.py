@@ -56,40 +56,37 @@ class Scalars:
 
 
 def read_scalars(data: bytes | memoryview, decoders) -> tuple[Scalars, int, str | None]:
-    """Decode whole records from `data`: (scalars, bytes consumed, error or None)."""
+    """Decode whole records from `data`: (scalars, bytes consumed, error or None).
+
+    The hot loop of a cold read (about 8 µs a record here, protobuf decoding
+    included): names are bound locally on purpose.
+    """
     crc32c, event_class = decoders
     scalars = Scalars()
+    add_step, add_tag, add_value = scalars.steps.append, scalars.tags.append, scalars.values.append
+    decode, unpack_length, unpack_crc = event_class.FromString, _LENGTH.unpack_from, _CRC.unpack_from
     view, offset, end = memoryview(data), 0, len(data)
     while end - offset >= HEADER_BYTES:
-        header = view[offset : offset + 8]
-        (length,) = _LENGTH.unpack(header)
-        if _masked(crc32c(header)) != _CRC.unpack(view[offset + 8 : offset + 12])[0]:
+        (length,) = unpack_length(view, offset)
+        if _masked(crc32c(view[offset : offset + 8])) != unpack_crc(view, offset + 8)[0]:
             return scalars, offset, f"bad record length checksum at byte {offset}"
         stop = offset + HEADER_BYTES + length
         if stop + FOOTER_BYTES > end:
             break  # the writer has not finished this record yet
         payload = view[offset + HEADER_BYTES : stop]
-        if _masked(crc32c(payload)) != _CRC.unpack(view[stop : stop + FOOTER_BYTES])[0]:
+        if _masked(crc32c(payload)) != unpack_crc(view, stop)[0]:
             return scalars, offset, f"bad record checksum at byte {offset}"
-        _add_scalars(event_class.FromString(payload), scalars)
+        event = decode(payload)
+        step = float(event.step)
+        for value in event.summary.value:  # empty for non-summary events (file version, graphs)
+            kind = value.WhichOneof("value")
+            if kind == "simple_value":
+                add_step(step), add_tag(value.tag), add_value(value.simple_value)
+            elif kind == "tensor" and value.tensor.float_val:  # TF2-style scalars
+                add_step(step), add_tag(value.tag), add_value(value.tensor.float_val[0])
+            # images, histograms, text: not series
         offset = stop + FOOTER_BYTES
     return scalars, offset, None
-
-
-def _add_scalars(event, scalars: Scalars) -> None:
-    if not event.HasField("summary"):
-        return
-    for value in event.summary.value:
-        kind = value.WhichOneof("value")
-        if kind == "simple_value":
-            number = value.simple_value
-        elif kind == "tensor" and value.tensor.float_val:  # TF2-style scalars
-            number = value.tensor.float_val[0]
-        else:
-            continue  # images, histograms, text: not series
-        scalars.steps.append(float(event.step))
-        scalars.tags.append(value.tag)
-        scalars.values.append(number)
 
 
 class RunEvents(RunMetrics):
