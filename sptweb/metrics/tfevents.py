@@ -81,10 +81,14 @@ def read_scalars(data: bytes | memoryview, decoders) -> tuple[Scalars, int, str 
         for value in event.summary.value:  # empty for non-summary events (file version, graphs)
             kind = value.WhichOneof("value")
             if kind == "simple_value":
-                add_step(step), add_tag(value.tag), add_value(value.simple_value)
+                number = value.simple_value
             elif kind == "tensor" and value.tensor.float_val:  # TF2-style scalars
-                add_step(step), add_tag(value.tag), add_value(value.tensor.float_val[0])
-            # images, histograms, text: not series
+                number = value.tensor.float_val[0]
+            else:
+                continue  # images, histograms, text: not series
+            add_step(step)
+            add_tag(value.tag)
+            add_value(number)
         offset = stop + FOOTER_BYTES
     return scalars, offset, None
 
