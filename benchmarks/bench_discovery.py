@@ -23,10 +23,12 @@ from sptweb.scan import Scanner, scanner_of
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--lightning", action="store_true", help="runs without a sidecar (Lightning's CSVLogger)")
     args = parser.parse_args()
-    root = default_root(args.runs)
-    build_seconds, _ = timed(lambda: build_tree(root, args.runs))
-    print(f"tree: {args.runs} runs at {root} (built/reused in {build_seconds:.1f} s)")
+    root = default_root(args.runs).with_name(f"tree-{args.runs}" + ("-lightning" if args.lightning else ""))
+    build_seconds, _ = timed(lambda: build_tree(root, args.runs, lightning=args.lightning))
+    kind = "sidecar-less (Lightning) " if args.lightning else ""
+    print(f"tree: {args.runs} {kind}runs at {root} (built/reused in {build_seconds:.1f} s)")
     cache = tempfile.mkdtemp(prefix="sptweb-bench-cache-")
     app = create_app({"runs_dir": str(root), "start_scanner": False, "index_cache_dir": cache, "auth": False})
     scanner = scanner_of(app)

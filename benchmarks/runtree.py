@@ -9,8 +9,12 @@ import time
 from pathlib import Path
 
 
-def build_tree(root: Path, runs: int, seed: int = 0) -> Path:
-    """Write `runs` run dirs laid out like SLURM sweeps: <project>/<job>_<task>/run/. Reused if present."""
+def build_tree(root: Path, runs: int, seed: int = 0, lightning: bool = False) -> Path:
+    """Write `runs` run dirs laid out like SLURM sweeps: <project>/<job>_<task>/run/. Reused if present.
+
+    `lightning`: no sidecar, as Lightning's CSVLogger writes them (metrics.csv, hparams.yaml), last
+    written two hours ago but for the running few.
+    """
     marker = root / f".built-{runs}"
     if marker.exists():
         return root
@@ -41,8 +45,15 @@ def build_tree(root: Path, runs: int, seed: int = 0) -> Path:
             "summary": {"train/loss": rng.uniform(0.1, 2), "val/acc": rng.uniform(0.2, 0.9)},
             "checkpoint_path": None,
         }
-        (run_dir / "sidecar.json").write_text(json.dumps(sidecar))
         (run_dir / "metrics.csv").write_text("epoch,step,train/loss\n0,0,2.3\n")
+        if lightning:
+            hparams = "".join(f"{key}: {value}\n" for key, value in sidecar["hparams"].items())
+            (run_dir / "hparams.yaml").write_text(hparams)
+            if not running:
+                for path in (run_dir / "metrics.csv", run_dir / "hparams.yaml", run_dir):
+                    os.utime(path, (now - 7200, now - 7200))
+            continue
+        (run_dir / "sidecar.json").write_text(json.dumps(sidecar))
         (run_dir / "heartbeat").touch()
     marker.touch()
     return root
