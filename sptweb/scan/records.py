@@ -90,7 +90,7 @@ class RunRecord:
     @property
     def named_by_short_id(self) -> bool:
         """The name is spt's 12-hex id, which says nothing of when: pages show the date beside it."""
-        return self.name != self.run_id and not self.display_name
+        return self.kind == "spt" and self.name != self.run_id and not self.display_name
 
     @property
     def last_activity(self) -> float | None:
