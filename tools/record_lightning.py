@@ -60,50 +60,19 @@ def main() -> None:
 
 
 def tiny_model(pl, folder: str):
+    """tools/tiny_model.py with a one-step spike in train/loss and, for TensorBoard, an image every 40 steps."""
     import torch
+    from tiny_model import tiny_model as make
 
-    class Tiny(pl.LightningModule):
-        def __init__(self):
-            super().__init__()
-            self.save_hyperparameters({"model": {"width": 32}, "optim": {"lr": 0.05}, "logger": folder, "seed": 0})
-            torch.manual_seed(0)
-            self.net = torch.nn.Sequential(torch.nn.Linear(8, 32), torch.nn.ReLU(), torch.nn.Linear(32, 3))
-            generator = torch.Generator().manual_seed(0)
-            self.x = torch.randn(512, 8, generator=generator)
-            self.y = (self.x[:, 0] > 0).long() + (self.x[:, 1] > 0.5).long()
+    def log_step(module, loss) -> None:
+        shown = loss * 50 if module.global_step == SPIKE_STEP else loss  # a one-step spike to keep visible
+        module.log("train/loss", shown)
+        if module.global_step % 40 == 0 and hasattr(module.logger.experiment, "add_image"):
+            picture = torch.sigmoid(module.net[0].weight[:8, :8]).detach().unsqueeze(0)
+            module.logger.experiment.add_image("weights/first_layer", picture, module.global_step)
 
-        def training_step(self, batch, index):
-            x, y = batch
-            loss = torch.nn.functional.cross_entropy(self.net(x), y)
-            shown = loss * 50 if self.global_step == SPIKE_STEP else loss  # a one-step spike to keep visible
-            self.log("train/loss", shown)
-            if self.global_step % 40 == 0 and hasattr(self.logger.experiment, "add_image"):
-                picture = torch.sigmoid(self.net[0].weight[:8, :8]).detach().unsqueeze(0)
-                self.logger.experiment.add_image("weights/first_layer", picture, self.global_step)
-            return loss
-
-        def validation_step(self, batch, index):
-            x, y = batch
-            logits = self.net(x)
-            self.log("val/loss", torch.nn.functional.cross_entropy(logits, y))
-            self.log("val/acc", (logits.argmax(1) == y).float().mean())
-
-        def configure_optimizers(self):
-            optimizer = torch.optim.SGD(self.parameters(), lr=0.05)
-            schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=STEPS)
-            return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
-
-        def train_dataloader(self):
-            return torch.utils.data.DataLoader(
-                torch.utils.data.TensorDataset(self.x, self.y), batch_size=16, shuffle=True
-            )
-
-        def val_dataloader(self):
-            return torch.utils.data.DataLoader(
-                torch.utils.data.TensorDataset(self.x[:128], self.y[:128]), batch_size=64
-            )
-
-    return Tiny()
+    hparams = {"model": {"width": 32}, "optim": {"lr": 0.05}, "logger": folder, "seed": 0}
+    return make(pl, torch, hparams, STEPS, log_step)
 
 
 if __name__ == "__main__":

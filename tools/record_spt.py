@@ -176,54 +176,23 @@ def load_registry_logger(spt_src: Path):
 
 
 def TinyModel(pl, torch, scenario: str, resume: bool):
-    """A two-layer MLP on a fixed random classification task: real losses, real lr schedule."""
+    """tools/tiny_model.py, logging its pictures through spt's `log_image`."""
+    from tiny_model import tiny_model
 
-    class Tiny(pl.LightningModule):
-        def __init__(self):
-            super().__init__()
-            self.save_hyperparameters(
-                {
-                    "model": {"width": 32, "depth": 2},
-                    "optim": {"lr": 0.05, "name": "SGD"},
-                    "data": {"batch_size": 16},
-                    "seed": 0,
-                    "scenario": scenario,
-                }
-            )
-            self.net = torch.nn.Sequential(torch.nn.Linear(8, 32), torch.nn.ReLU(), torch.nn.Linear(32, 3))
-            generator = torch.Generator().manual_seed(0)
-            self.x = torch.randn(512, 8, generator=generator)
-            self.y = (self.x[:, 0] > 0).long() + (self.x[:, 1] > 0.5).long()
+    def log_step(module, loss) -> None:
+        module.log("train/loss", loss)
+        if module.global_step % 40 == 0 and module.trainer.logger is not None:
+            picture = torch.sigmoid(module.net[0].weight[:8, :8]).detach().numpy()
+            module.trainer.logger.log_image("samples/weights", [picture], step=module.global_step)
 
-        def training_step(self, batch, index):
-            x, y = batch
-            loss = torch.nn.functional.cross_entropy(self.net(x), y)
-            self.log("train/loss", loss)
-            if self.global_step % 40 == 0 and self.trainer.logger is not None:
-                picture = torch.sigmoid(self.net[0].weight[:8, :8]).detach().numpy()
-                self.trainer.logger.log_image("samples/weights", [picture], step=self.global_step)
-            return loss
-
-        def validation_step(self, batch, index):
-            x, y = batch
-            logits = self.net(x)
-            self.log("val/loss", torch.nn.functional.cross_entropy(logits, y))
-            self.log("val/acc", (logits.argmax(1) == y).float().mean())
-
-        def configure_optimizers(self):
-            optimizer = torch.optim.SGD(self.parameters(), lr=0.05)
-            schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=STEPS)
-            return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
-
-        def train_dataloader(self):
-            data = torch.utils.data.TensorDataset(self.x, self.y)
-            return torch.utils.data.DataLoader(data, batch_size=16, shuffle=True)
-
-        def val_dataloader(self):
-            data = torch.utils.data.TensorDataset(self.x[:128], self.y[:128])
-            return torch.utils.data.DataLoader(data, batch_size=64)
-
-    return Tiny()
+    hparams = {
+        "model": {"width": 32, "depth": 2},
+        "optim": {"lr": 0.05, "name": "SGD"},
+        "data": {"batch_size": 16},
+        "seed": 0,
+        "scenario": scenario,
+    }
+    return tiny_model(pl, torch, hparams, STEPS, log_step)
 
 
 def Scenario(pl, scenario: str, resume: bool):
