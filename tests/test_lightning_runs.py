@@ -120,3 +120,21 @@ def test_without_the_tensorboard_extra_the_page_says_what_to_install(lightning_r
     scan()
     assert "pip install &#39;sptweb[tensorboard]&#39;" in client.get(f"/run/{TB_RUN}?tab=metrics").text
     assert client.get(f"/api/metrics?run={TB_RUN}").json["keys"] == []
+
+
+def test_a_fifo_named_like_a_run_file_never_hangs_the_viewer(runs_root, make_run, client, scan):
+    fifo_run = runs_root / "odd" / "version_0"
+    fifo_run.mkdir(parents=True)
+    os.mkfifo(fifo_run / "metrics.csv")  # a run by its name; nothing will ever write to it
+    os.mkfifo(fifo_run / "hparams.yaml")
+    spt = make_run("spt/r", metrics="step,loss\n0,1.0\n")
+    os.remove(spt / "metrics.csv")
+    os.mkfifo(spt / "metrics.csv")
+    os.mkfifo(spt / "media.jsonl")
+    make_run("fine", metrics="step,loss\n0,1.0\n")
+    scan()
+    assert sorted(run["run_id"] for run in client.get("/api/runs").json["runs"]) == ["fine", "odd/version_0", "spt/r"]
+    for run in ("odd/version_0", "spt/r"):
+        assert client.get(f"/api/metrics?run={run}").json["keys"] == []
+        assert client.get(f"/run/{run}?tab=metrics").status_code == 200
+    assert client.get("/run/spt/r?tab=media").status_code == 200

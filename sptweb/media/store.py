@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from stat import S_ISREG
 
 from .events import MediaEvent, parse_line
 
@@ -31,6 +32,8 @@ class RunMedia:
     def refresh(self) -> None:
         try:
             stat = os.stat(self.path)
+            if not S_ISREG(stat.st_mode):  # a FIFO or a device would block the read forever
+                raise FileNotFoundError(self.path)
         except OSError:
             self._reset()
             return

@@ -12,6 +12,7 @@ import os
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from stat import S_ISREG
 
 import numpy as np
 
@@ -55,6 +56,8 @@ class RunMetrics:
         """Parse whatever was appended since the last call; True when anything changed."""
         try:
             stat = os.stat(self.path)
+            if not S_ISREG(stat.st_mode):  # a FIFO or a device would block the read forever
+                raise FileNotFoundError(self.path)
         except FileNotFoundError:
             if self.signature is None:
                 return False
@@ -235,8 +238,11 @@ class MetricsStore:
             metrics = self._runs.get(run_dir)
         if metrics is not None and metrics.header is not None:
             return metrics.header
+        path = os.path.join(run_dir, METRICS_FILE)
         try:
-            with open(os.path.join(run_dir, METRICS_FILE), "rb") as handle:
+            if not S_ISREG(os.stat(path).st_mode):  # a FIFO would block the read forever
+                return None
+            with open(path, "rb") as handle:
                 line = handle.readline(HEADER_LIMIT)
         except OSError:
             return None
