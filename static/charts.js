@@ -218,8 +218,9 @@
     var plot = new uPlot({
       width: Math.max(MIN_CHART_WIDTH, holder.clientWidth),
       height: CHART_HEIGHT,
-      scales: { x: { time: false, range: zoomRange(opts) }, y: { distr: opts.logy ? 3 : 1 } },
-      axes: [{ size: 36 }, { size: 58, values: function (u, ticks) { return ticks.map(tickLabel); } }],
+      // x=wall (TensorBoard's wall time, epoch seconds) gets uPlot's date-time axis.
+      scales: { x: { time: opts.x === "wall", range: zoomRange(opts) }, y: { distr: opts.logy ? 3 : 1 } },
+      axes: [{ size: opts.x === "wall" ? 44 : 36 }, { size: 58, values: function (u, ticks) { return ticks.map(tickLabel); } }],
       series: picture.series,
       bands: picture.bands,
       plugins: picture.plugins,

@@ -138,3 +138,12 @@ def test_a_fifo_named_like_a_run_file_never_hangs_the_viewer(runs_root, make_run
         assert client.get(f"/api/metrics?run={run}").json["keys"] == []
         assert client.get(f"/run/{run}?tab=metrics").status_code == 200
     assert client.get("/run/spt/r?tab=media").status_code == 200
+
+
+def test_tensorboard_runs_chart_against_wall_time_too(lightning_runs, client, scan):
+    scan()
+    series = client.get(f"/api/metrics?run={TB_RUN}&keys=train/loss&x=wall").json["series"]["train/loss"]
+    assert series["raw_count"] == 120 and 1.7e9 < series["x"][0] <= series["x"][-1] < 2.1e9  # epoch seconds
+    assert 'value="wall"' in client.get(f"/run/{TB_RUN}?tab=metrics").text
+    refused = client.get(f"/api/metrics?run={CSV_RUN}&x=wall")
+    assert refused.status_code == 400 and "wall" in refused.json["error"]

@@ -45,6 +45,7 @@ class RunMetrics:
         self.epoch_x = GrowableArray(
             np.float64, growing=self.growing
         )  # per row: x in epoch mode; empty without an epoch column
+        self.wall_x = GrowableArray(np.float64, growing=self.growing)  # per row: wall time (event files only)
         self.series: dict[str, tuple[GrowableArray, GrowableArray]] = {}  # key -> (rows int32, values float32)
         self.epoch_of_step = EpochOfStep()  # fills the epoch of rows that log only a step
         self.version += 1
@@ -132,12 +133,20 @@ class RunMetrics:
     def has_epoch(self) -> bool:
         return self.header is not None and self.header.epoch_col is not None
 
+    @property
+    def has_wall(self) -> bool:
+        """Rows carry their wall time (TensorBoard events do; metrics.csv does not)."""
+        return len(self.wall_x) > 0
+
+    def has_x(self, x_mode: str) -> bool:
+        return x_mode == "step" or (x_mode == "epoch" and self.has_epoch) or (x_mode == "wall" and self.has_wall)
+
     def raw(self, key: str, x_mode: str, start: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """(x, y) of the key's points from the `start`-th on, in file order; x is NaN where a row has none."""
         if key not in self.series:
             return np.empty(0), np.empty(0, dtype=np.float32)
         rows, ys = self.series[key]
-        x_column = self.step_x if x_mode == "step" else self.epoch_x
+        x_column = {"step": self.step_x, "epoch": self.epoch_x, "wall": self.wall_x}[x_mode]
         return x_column.view()[rows.view()[start:]], ys.view()[start:]
 
     def point_count(self, key: str) -> int:
@@ -145,7 +154,7 @@ class RunMetrics:
 
     @property
     def nbytes(self) -> int:
-        arrays = [self.step_x, self.epoch_x, *(array for pair in self.series.values() for array in pair)]
+        arrays = [self.step_x, self.epoch_x, self.wall_x, *(array for pair in self.series.values() for array in pair)]
         derived = sum(series.nbytes for series in self.derived.values())
         return sum(array.nbytes for array in arrays) + derived
 

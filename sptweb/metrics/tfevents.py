@@ -51,6 +51,7 @@ class Scalars:
     """Scalar values decoded from a stretch of records, one row per value."""
 
     steps: list[float] = field(default_factory=list)
+    walls: list[float] = field(default_factory=list)  # the event's wall time, epoch seconds
     tags: list[str] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
 
@@ -63,7 +64,8 @@ def read_scalars(data: bytes | memoryview, decoders) -> tuple[Scalars, int, str 
     """
     crc32c, event_class = decoders
     scalars = Scalars()
-    add_step, add_tag, add_value = scalars.steps.append, scalars.tags.append, scalars.values.append
+    add_step, add_wall = scalars.steps.append, scalars.walls.append
+    add_tag, add_value = scalars.tags.append, scalars.values.append
     decode, unpack_length, unpack_crc = event_class.FromString, _LENGTH.unpack_from, _CRC.unpack_from
     view, offset, end = memoryview(data), 0, len(data)
     while end - offset >= HEADER_BYTES:
@@ -77,7 +79,7 @@ def read_scalars(data: bytes | memoryview, decoders) -> tuple[Scalars, int, str 
         if _masked(crc32c(payload)) != unpack_crc(view, stop)[0]:
             return scalars, offset, f"bad record checksum at byte {offset}"
         event = decode(payload)
-        step = float(event.step)
+        step, wall = float(event.step), event.wall_time
         for value in event.summary.value:  # empty for non-summary events (file version, graphs)
             kind = value.WhichOneof("value")
             if kind == "simple_value":
@@ -87,6 +89,7 @@ def read_scalars(data: bytes | memoryview, decoders) -> tuple[Scalars, int, str 
             else:
                 continue  # images, histograms, text: not series
             add_step(step)
+            add_wall(wall)
             add_tag(value.tag)
             add_value(number)
         offset = stop + FOOTER_BYTES
@@ -94,7 +97,7 @@ def read_scalars(data: bytes | memoryview, decoders) -> tuple[Scalars, int, str 
 
 
 class RunEvents(RunMetrics):
-    """A run's TensorBoard scalars in the same columns as a metrics.csv: a row per value, x = step.
+    """A run's TensorBoard scalars in the same columns as a metrics.csv: a row per value, x = step or wall time.
 
     Every event file of the directory is read, in name order (a resumed run
     starts a new one); each only from where the last read stopped.
@@ -157,6 +160,7 @@ class RunEvents(RunMetrics):
             rows = np.flatnonzero(tag_of_row == tag).astype(np.int32)
             metrics[tag] = (rows, values[rows])
         self._append(Chunk(len(values), steps, np.full(len(values), np.nan), metrics))
+        self.wall_x.extend(np.asarray(scalars.walls, dtype=np.float64))
 
 
 def _event_files(run_dir: str) -> dict[str, int]:

@@ -25,7 +25,7 @@ class ChartState:
     @classmethod
     def from_args(cls, args) -> ChartState:
         return cls(
-            x=args.get("x") if args.get("x") in ("step", "epoch") else "step",
+            x=args.get("x") if args.get("x") in ("step", "epoch", "wall") else "step",
             logy=args.get("logy") == "1",
             smooth=min(MAX_WEIGHT, max(0.0, _number(args.get("smooth")) or 0.0)),
             smooth_mode="time" if args.get("smooth_mode") == "time" else "ema",

@@ -46,8 +46,10 @@ def metrics_context(run: RunRecord) -> dict:
     """Metric groups from the header (rows parse when charts ask), chart options from the URL."""
     metrics = get_scanner().metrics
     header = metrics.header(run.path, run.kind)
+    events = metrics.get(run.path, kind=run.kind) if run.kind == "tensorboard" else None
     return {
-        "metrics_note": metrics.get(run.path, kind=run.kind).error if run.kind == "tensorboard" else None,
+        "metrics_note": events.error if events is not None else None,
+        "has_wall": events is not None and events.has_wall,
         "metric_groups": group_keys(sorted(header.metric_columns) if header else []),
         "has_epoch": header is not None and header.epoch_col is not None,
         "chart": ChartState.from_args(request.args),

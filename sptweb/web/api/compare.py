@@ -43,7 +43,7 @@ def _curves(runs, key: str, chart):
     curves, missing = [], []
     loaded = get_scanner().metrics.get_many([(run.path, run.is_running, run.kind) for run in runs])
     for run, metrics in zip(runs, loaded):
-        if key not in metrics.series or (chart.x_mode == "epoch" and not metrics.has_epoch):
+        if key not in metrics.series or not metrics.has_x(chart.x_mode):
             missing.append(run.run_id)
             continue
         x, y, smoothed, _ = full_resolution(metrics, key, chart)

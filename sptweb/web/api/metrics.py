@@ -24,8 +24,9 @@ def metrics():
     run = run_or_404(args.required("run"))
     chart = series_request()
     data = get_scanner().metrics.get(run.path, growing=run.is_running, kind=run.kind)
-    if chart.x_mode == "epoch" and not data.has_epoch:
-        abort(400, description=f"run {run.run_id!r} logs no epoch column; use x=step")
+    if not data.has_x(chart.x_mode):
+        what = "no epoch column" if chart.x_mode == "epoch" else "no wall times (only event files do)"
+        abort(400, description=f"run {run.run_id!r} logs {what}; use x=step")
     keys = _requested_keys(data.keys, run.run_id)
     if args.choice("format", ("json", "csv")) == "csv":
         return _csv_download(data, keys, chart, run.run_id)
@@ -46,7 +47,7 @@ def series_request() -> SeriesRequest:
     if xmin is not None and xmax is not None and xmin > xmax:
         abort(400, description=f"xmin ({xmin}) must not exceed xmax ({xmax})")
     return SeriesRequest(
-        x_mode=args.choice("x", ("step", "epoch")),
+        x_mode=args.choice("x", ("step", "epoch", "wall")),
         points=args.integer("points", SeriesRequest.points, 10, MAX_POINTS),
         smooth=args.number("smooth", 0.0, 0.0, MAX_WEIGHT),
         smooth_mode=args.choice("smooth_mode", ("ema", "time")),
