@@ -147,3 +147,10 @@ def test_tensorboard_runs_chart_against_wall_time_too(lightning_runs, client, sc
     assert 'value="wall"' in client.get(f"/run/{TB_RUN}?tab=metrics").text
     refused = client.get(f"/api/metrics?run={CSV_RUN}&x=wall")
     assert refused.status_code == 400 and "wall" in refused.json["error"]
+
+
+def test_without_hparams_yaml_a_tensorboard_run_takes_the_hparams_plugin_data(lightning_runs, client, scan):
+    (lightning_runs / "tensorboard/tiny/version_0/hparams.yaml").unlink()
+    scan()
+    body = client.get("/api/runs?filter=kind=tensorboard").json["runs"][0]
+    assert body["hparams"] == {"logger": "tensorboard", "model.width": 32, "optim.lr": 0.05, "seed": 0}

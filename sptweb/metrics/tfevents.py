@@ -173,3 +173,55 @@ def _event_files(run_dir: str) -> dict[str, int]:
             }
     except OSError:
         return {}
+
+
+HPARAMS_WINDOW = 256 << 10  # Lightning writes the hparams summary among a file's first records
+
+
+def read_hparams(path: str) -> dict:
+    """The hparams plugin's session-start hparams near the start of an event file, keys joined with dots.
+
+    For event files written without an hparams.yaml beside them; {} when
+    there are none, or the extra is not installed.
+    """
+    decoders = _decoders()
+    if decoders is None:
+        return {}
+    try:
+        from tensorboardX.proto.plugin_hparams_pb2 import HParamsPluginData
+
+        with open(path, "rb") as handle:
+            data = handle.read(HPARAMS_WINDOW)
+    except (ImportError, OSError):
+        return {}
+    crc32c, event_class = decoders
+    view, offset = memoryview(data), 0
+    while len(data) - offset >= HEADER_BYTES:
+        (length,) = _LENGTH.unpack_from(view, offset)
+        stop = offset + HEADER_BYTES + length
+        if (
+            stop + FOOTER_BYTES > len(data)
+            or _masked(crc32c(view[offset + HEADER_BYTES : stop])) != _CRC.unpack_from(view, stop)[0]
+        ):
+            return {}
+        for value in event_class.FromString(view[offset + HEADER_BYTES : stop]).summary.value:
+            plugin = value.metadata.plugin_data
+            if plugin.plugin_name == "hparams":
+                info = HParamsPluginData.FromString(plugin.content)
+                if info.HasField("session_start_info"):
+                    return {
+                        key.replace("/", "."): _plain(item) for key, item in info.session_start_info.hparams.items()
+                    }
+        offset = stop + FOOTER_BYTES
+    return {}
+
+
+def _plain(value):
+    """A google.protobuf.Value as a Python scalar; whole numbers as ints (as hparams.yaml has them)."""
+    kind = value.WhichOneof("kind")
+    if kind == "number_value":
+        number = value.number_value
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    if kind in ("string_value", "bool_value"):
+        return getattr(value, kind)
+    return None

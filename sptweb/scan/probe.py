@@ -13,6 +13,7 @@ import pwd
 from dataclasses import replace
 
 from ..edits import EMPTY, OVERLAY_FILE, OverlayError, OverlayStore
+from ..metrics.tfevents import read_hparams
 from .records import FINISHED_STATUSES, FileSig, RunFiles, RunRecord, build_search_text, is_stale
 from .sidecar import SidecarError, SidecarMeta, parse_sidecar
 from .sidefiles import (
@@ -60,7 +61,8 @@ def check_run(
     else:
         if files.metrics is None and files.events is None:
             return None  # deleted between listing and now
-        meta, error = _lightning_meta(seen.path, files, previous, now, stale_after), None
+        first_events = seen.listing.event_files[0] if seen.listing.event_files else None
+        meta, error = _lightning_meta(seen.path, files, previous, now, stale_after, first_events), None
     side = previous.side if previous else NO_SIDE_FILES
     if previous is None or (files.run_meta, files.summary) != (previous.files.run_meta, previous.files.summary):
         side = _read_side_files(seen.path, files)
@@ -159,7 +161,7 @@ def _stat_run_files(path: str, listing: Listing) -> RunFiles:
 
 
 def _lightning_meta(
-    path: str, files: RunFiles, previous: RunRecord | None, now: float, stale_after: float
+    path: str, files: RunFiles, previous: RunRecord | None, now: float, stale_after: float, first_events: str | None
 ) -> SidecarMeta:
     """A run without a sidecar (Lightning's CSVLogger or TensorBoard): what its files tell.
 
@@ -172,6 +174,8 @@ def _lightning_meta(
         hparams = parse_hparams_yaml(_read_or_empty(path, "hparams.yaml")) if files.hparams else {}
     else:
         hparams = last.hparams
+    if not hparams and not files.hparams and first_events and (last is None or files.events != last_files.events):
+        hparams = read_hparams(os.path.join(path, first_events))  # TensorBoard's hparams plugin, no hparams.yaml
     if last is None or files.checkpoints != last_files.checkpoints:
         checkpoint = _newest_checkpoint(path) if files.checkpoints else None
     else:
