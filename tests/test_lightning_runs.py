@@ -154,3 +154,23 @@ def test_without_hparams_yaml_a_tensorboard_run_takes_the_hparams_plugin_data(li
     scan()
     body = client.get("/api/runs?filter=kind=tensorboard").json["runs"][0]
     assert body["hparams"] == {"logger": "tensorboard", "model.width": 32, "optim.lr": 0.05, "seed": 0}
+
+
+def test_tensorboard_images_are_media_served_from_the_event_file(lightning_runs, client, scan):
+    scan()
+    body = client.get(f"/api/media?run={TB_RUN}").json
+    assert body["tags"] == ["weights/first_layer"] and body["steps"] == [0, 40, 80]
+    image = client.get(body["events"][-1]["url"])
+    assert image.status_code == 200 and image.mimetype == "image/png" and image.data.startswith(b"\x89PNG")
+    tab = client.get(f"/run/{TB_RUN}?tab=media").text
+    assert "weights/first_layer" in tab and "step 80" in tab
+    name = body["events"][0]["path"].split("/")[1]
+    for hostile in (
+        f"tb/../{name}/0/0",
+        "tb/events.out.tfevents.x/0/0",
+        f"tb/{name}/1/0",
+        f"tb/{name}/0/99",
+        "tb/a\x00/0/0",
+        "../x",
+    ):
+        assert client.get(f"/media/file?run={TB_RUN}&path={hostile}").status_code == 404

@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from stat import S_ISREG
+from typing import Any
 
 from .events import MediaEvent, parse_line
 
@@ -58,12 +60,27 @@ class RunMedia:
         self.signature = signature
 
 
+class EmbeddedMedia:
+    """The media of a run whose images live inside its TensorBoard event files (read with its scalars)."""
+
+    bad_lines = 0
+
+    def __init__(self, events) -> None:
+        self.events: list[MediaEvent] = events.images
+        self.read = events.read_image
+
+
 class MediaStore:
-    def __init__(self) -> None:
+    def __init__(self, embedded: Callable[[str], Any] | None = None) -> None:
+        """`embedded(run_dir)`: a TensorBoard run's parsed events (`images`, `read_image(ref)`)."""
         self._runs: OrderedDict[str, RunMedia] = OrderedDict()
         self._lock = threading.Lock()
+        self._embedded = embedded
 
-    def get(self, run_dir: str) -> RunMedia:
+    def get(self, run_dir: str, kind: str = "spt") -> RunMedia | EmbeddedMedia:
+        """The run's media events: media.jsonl, or the images of its event files for `kind="tensorboard"`."""
+        if kind == "tensorboard" and self._embedded is not None:
+            return EmbeddedMedia(self._embedded(run_dir))
         with self._lock:
             media = self._runs.get(run_dir)
             if media is None:
@@ -75,8 +92,12 @@ class MediaStore:
             media.refresh()
         return media
 
-    def exists(self, run_dir: str, relative: str) -> bool:
-        return safe_media_path(run_dir, relative) is not None
+    def exists(self, run_dir: str, relative: str, kind: str = "spt") -> bool:
+        return kind == "tensorboard" or safe_media_path(run_dir, relative) is not None
+
+    def embedded_bytes(self, run_dir: str, ref: str) -> bytes | None:
+        """An image stored inside a TensorBoard run's event file, by its media path."""
+        return self._embedded(run_dir).read_image(ref) if self._embedded is not None else None
 
     def file_path(self, run_dir: str, relative: str) -> str | None:
         """The file to serve for a media URL, or None (outside media/, missing, or escaping)."""

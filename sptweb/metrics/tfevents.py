@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..media.events import MediaEvent
 from .csvparse import Chunk, Header
 from .store import RunMetrics
 
@@ -28,6 +29,8 @@ FOOTER_BYTES = 4
 MAX_READ = 256 << 20  # bytes parsed per refresh and file: a huge file fills over a few requests
 EXTRA_HINT = "TensorBoard event files need the tensorboard extra: pip install 'sptweb[tensorboard]'"
 EVENTS_PREFIX = "events.out.tfevents."
+IMAGE_REF = "tb"  # an image's media path: tb/<event file>/<record offset>/<value index>
+MAX_RECORD = 64 << 20  # an image record larger than this is not served
 _LENGTH = struct.Struct("<Q")
 _CRC = struct.Struct("<I")
 
@@ -54,6 +57,7 @@ class Scalars:
     walls: list[float] = field(default_factory=list)  # the event's wall time, epoch seconds
     tags: list[str] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
+    images: list[tuple[float, str, int, int]] = field(default_factory=list)  # (step, tag, record offset, value index)
 
 
 def read_scalars(data: bytes | memoryview, decoders) -> tuple[Scalars, int, str | None]:
@@ -80,14 +84,16 @@ def read_scalars(data: bytes | memoryview, decoders) -> tuple[Scalars, int, str 
             return scalars, offset, f"bad record checksum at byte {offset}"
         event = decode(payload)
         step, wall = float(event.step), event.wall_time
-        for value in event.summary.value:  # empty for non-summary events (file version, graphs)
+        for index, value in enumerate(event.summary.value):  # empty for non-summary events (file version, graphs)
             kind = value.WhichOneof("value")
             if kind == "simple_value":
                 number = value.simple_value
             elif kind == "tensor" and value.tensor.float_val:  # TF2-style scalars
                 number = value.tensor.float_val[0]
             else:
-                continue  # images, histograms, text: not series
+                if kind == "image":  # served from the file itself, by where its record is
+                    scalars.images.append((step, value.tag, offset, index))
+                continue  # histograms, text: not series
             add_step(step)
             add_wall(wall)
             add_tag(value.tag)
@@ -109,6 +115,7 @@ class RunEvents(RunMetrics):
 
     def _reset(self) -> None:
         super()._reset()
+        self.images: list[MediaEvent] = []  # image summaries, as media events whose path names their record
         self.offsets: dict[str, int] = {}  # event file name -> bytes consumed
         self.sizes: dict[str, int] = {}
         self.error: str | None = None  # a corrupt record, or the missing extra
@@ -139,10 +146,13 @@ class RunEvents(RunMetrics):
             return False
         scalars, consumed, error = read_scalars(data, decoders)
         self.offsets[name] = start + consumed
+        for step, tag, offset, index in scalars.images:
+            ref = f"{IMAGE_REF}/{name}/{start + offset}/{index}"
+            self.images.append(MediaEvent(len(self.images), step, tag, "image", ref, format="png"))
         if error:  # retried only when the file changes again
             self.error = f"{name}: {error}; later records of it are not shown"
         if not scalars.values:
-            return False
+            return bool(scalars.images)
         self._append_scalars(scalars)
         return True
 
@@ -161,6 +171,34 @@ class RunEvents(RunMetrics):
             metrics[tag] = (rows, values[rows])
         self._append(Chunk(len(values), steps, np.full(len(values), np.nan), metrics))
         self.wall_x.extend(np.asarray(scalars.walls, dtype=np.float64))
+
+    def read_image(self, ref: str) -> bytes | None:
+        """The encoded image an IMAGE_REF path names, re-read from its record (checksum verified); else None."""
+        parts = ref.split("/")
+        decoders = _decoders()
+        if decoders is None or len(parts) != 4 or parts[0] != IMAGE_REF or not parts[1].startswith(EVENTS_PREFIX):
+            return None
+        if not (parts[2].isdigit() and parts[3].isdigit()):
+            return None
+        offset, index = int(parts[2]), int(parts[3])
+        try:
+            with open(os.path.join(self.run_dir, parts[1]), "rb") as handle:  # a bare name: it stays in the run dir
+                handle.seek(offset)
+                header = handle.read(HEADER_BYTES)
+                if len(header) < HEADER_BYTES or _LENGTH.unpack_from(header)[0] > MAX_RECORD:
+                    return None
+                data = header + handle.read(_LENGTH.unpack_from(header)[0] + FOOTER_BYTES)
+        except (OSError, ValueError):  # ValueError: a NUL byte in the name
+            return None
+        crc32c, event_class = decoders
+        (length,) = _LENGTH.unpack_from(data)
+        payload = data[HEADER_BYTES : HEADER_BYTES + length]
+        if len(payload) < length or _masked(crc32c(payload)) != _CRC.unpack_from(data, HEADER_BYTES + length)[0]:
+            return None
+        values = event_class.FromString(payload).summary.value
+        if index >= len(values) or values[index].WhichOneof("value") != "image":
+            return None
+        return values[index].image.encoded_image_string
 
 
 def _event_files(run_dir: str) -> dict[str, int]:

@@ -76,14 +76,20 @@ def _scatter_context(runs) -> dict:
 def _media_context(runs) -> dict:
     """One tag, one step, every run side by side (each at its latest item at or before the step)."""
     media = get_scanner().media
-    events = {run.run_id: media.get(run.path).events for run in runs}
+    events = {run.run_id: media.get(run.path, run.kind).events for run in runs}
     tags = sorted({event.tag for run_events in events.values() for event in run_events})
     tag = request.args.get("tag") if request.args.get("tag") in tags else (tags[0] if tags else None)
     steps = sorted({event.step for run_events in events.values() for event in run_events if event.tag == tag})
     step, _ = chosen_step(steps, request.args)
     cells = (
         [
-            (run, [(item, media.exists(run.path, item.path)) for item in items_at(events[run.run_id], tag, step)])
+            (
+                run,
+                [
+                    (item, media.exists(run.path, item.path, run.kind))
+                    for item in items_at(events[run.run_id], tag, step)
+                ],
+            )
             for run in runs
         ]
         if tag

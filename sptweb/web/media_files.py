@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, Response, abort, send_file
 
 from . import args
 from .current import get_scanner, run_or_404
@@ -26,6 +26,8 @@ def file():
     """One file under the run's media/ directory; Range requests let videos seek."""
     run = run_or_404(args.required("run"))
     relative = args.required("path")
+    if run.kind == "tensorboard":
+        return _embedded(run, relative)
     path = get_scanner().media.file_path(run.path, relative)
     if path is None:
         abort(404, description=f"no media file {relative[:200]!r} in run {run.run_id!r}")
@@ -33,6 +35,25 @@ def file():
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}, immutable"
     return response
+
+
+def _embedded(run, ref: str) -> Response:
+    """An image stored inside the run's TensorBoard event file (its path names the record)."""
+    data = get_scanner().media.embedded_bytes(run.path, ref)
+    if data is None:
+        abort(404, description=f"no image {ref[:200]!r} in run {run.run_id!r}")
+    response = Response(data, mimetype=_image_type(data))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}, immutable"
+    return response
+
+
+def _image_type(data: bytes) -> str:
+    """TensorBoard stores images encoded (PNG by tensorboardX and torch; GIF or JPEG by others)."""
+    for signature, mimetype in ((b"\x89PNG", "image/png"), (b"GIF8", "image/gif"), (b"\xff\xd8", "image/jpeg")):
+        if data.startswith(signature):
+            return mimetype
+    return "application/octet-stream"
 
 
 def _content_type(path: str) -> str:

@@ -99,7 +99,7 @@ class TagPanel:
 
 def media_context(run: RunRecord) -> dict:
     """Tags grouped by prefix, the step slider, and each tag's items at the chosen step."""
-    media = get_scanner().media.get(run.path)
+    media = get_scanner().media.get(run.path, run.kind)
     steps = steps_of(media.events)
     step, explicit = chosen_step(steps, request.args)
     panels = [_panel(run, media.events, tag, step) for tag in tags_of(media.events)]
@@ -121,7 +121,7 @@ def _panel(run: RunRecord, events: list[MediaEvent], tag: str, step: float | Non
     items = items_at(events, tag, step) if step is not None else []
     media = get_scanner().media
     return TagPanel(
-        tag, items[0].step if items else None, [(item, media.exists(run.path, item.path)) for item in items]
+        tag, items[0].step if items else None, [(item, media.exists(run.path, item.path, run.kind)) for item in items]
     )
 
 

@@ -15,7 +15,7 @@ from . import bp
 def media():
     """Every event of media.jsonl in logged order; lines that are not events are counted."""
     run = run_or_404(args.required("run"))
-    data = get_scanner().media.get(run.path)
+    data = get_scanner().media.get(run.path, run.kind)
     events = [
         {
             "step": event.step,
