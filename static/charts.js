@@ -15,6 +15,9 @@
   var MAX_POINTS_PER_PIXEL = 6; // past this, appended points trigger a fresh downsampled fetch
   var COLOR = "#2563eb";
   var RAW_UNDER_SMOOTH = "rgba(37, 99, 235, 0.22)";
+  // Panels per /api/metrics request: under the server's limit on keys (200), and small
+  // enough that a run with 1,000 metrics draws its first panels while the rest load.
+  var KEYS_PER_REQUEST = 40;
 
   var page = null; // state of the metrics tab currently on screen
 
@@ -23,13 +26,15 @@
   // drawn, and how the page follows runs that keep logging.
   var RUN_MODE = {
     liveMs: LIVE_DEBOUNCE_MS,
-    batches: function (panels) { return [panels]; }, // one run: one request carries every panel
+    batches: function (panels) { return chunks(panels, KEYS_PER_REQUEST); },
+    // One `keys=` per metric: names may hold commas, spaces, # or %.
     nameSeries: function (params, panels) {
-      params.set("keys", panels.map(function (panel) { return panel.dataset.key; }).join(","));
+      panels.forEach(function (panel) { params.append("keys", panel.dataset.key); });
     },
     draw: function (panels, body) {
       panels.forEach(function (panel) { drawRun(panel, body.series[panel.dataset.key]); });
       noticeNewKeys(body.keys);
+      showWarning(body.warning);
     },
     live: extendRun, // fetch only the points past the last x held, and append them
   };
@@ -148,6 +153,7 @@
     });
     page.root.querySelectorAll("details.metric-group").forEach(function (group) {
       group.hidden = !group.querySelector(".panel:not([hidden])");
+      if (filter !== "" && !group.hidden) group.open = true; // a name filter shows what it found
     });
   }
 
@@ -323,10 +329,25 @@
     if (!keys.length) return;
     var after = Math.min.apply(null, keys.map(function (key) { return lastX(page.charts[key].held); }));
     var panels = keys.map(function (key) { return page.charts[key].panel; });
-    fetchJson(seriesUrl(panels, isFinite(after) ? { after: after } : {})).then(function (body) {
-      panels.forEach(function (panel) { appendPoints(panel, body.series[panel.dataset.key]); });
-      noticeNewKeys(body.keys);
-    }).catch(function () { /* the next change event retries */ });
+    chunks(panels, KEYS_PER_REQUEST).forEach(function (batch) {
+      fetchJson(seriesUrl(batch, isFinite(after) ? { after: after } : {})).then(function (body) {
+        batch.forEach(function (panel) { appendPoints(panel, body.series[panel.dataset.key]); });
+        noticeNewKeys(body.keys);
+      }).catch(function () { /* the next change event retries */ });
+    });
+  }
+
+  function showWarning(text) {
+    var banner = page.root.querySelector(".metrics-warning");
+    if (!banner || !text) return;
+    banner.textContent = text;
+    banner.hidden = false;
+  }
+
+  function chunks(items, size) {
+    var out = [];
+    for (var start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
+    return out;
   }
 
   function appendPoints(panel, fresh) {
@@ -498,11 +519,17 @@
     return value === null || value === undefined ? "—" : fmt(value);
   }
 
+  // The run table's format (Python's "%.6g"), so a number reads the same in a table cell and a panel.
   function fmt(value) {
     if (value === null || value === undefined) return "—";
-    var magnitude = Math.abs(value);
-    if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e5)) return value.toExponential(3);
-    return String(Number(value.toPrecision(5)));
+    if (!isFinite(value)) return isNaN(value) ? "NaN" : (value > 0 ? "∞" : "-∞");
+    if (value === 0) return "0";
+    var exponent = Math.floor(Math.log10(Math.abs(Number(value.toPrecision(6)))));
+    if (exponent >= -4 && exponent < 6) return String(Number(value.toPrecision(6)));
+    var parts = value.toExponential(5).split("e");
+    var mantissa = parts[0].indexOf(".") >= 0 ? parts[0].replace(/\.?0+$/, "") : parts[0];
+    var power = Number(parts[1]);
+    return mantissa + "e" + (power < 0 ? "-" : "+") + (Math.abs(power) < 10 ? "0" : "") + Math.abs(power);
   }
 
   function tickLabel(value) {

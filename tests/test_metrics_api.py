@@ -126,3 +126,49 @@ def test_a_metric_named_in_the_header_but_never_logged_is_an_empty_series(client
     assert 'data-key="never"' in client.get("/run/sparse").text
     body = client.get("/api/metrics?run=sparse&keys=never").json
     assert body["series"]["never"]["x"] == [] and body["series"]["never"]["raw_count"] == 0
+
+
+def test_any_number_of_metrics_and_any_name(client, make_run, scan):
+    """409 metrics, names with commas, spaces, % and #: the default request returns all; repeated keys= carry any name."""
+    names = [f"lr-AdamW/pg{index}" for index in range(409)] + ["val/acc,top1", "loss %", "a#b", "δ loss"]
+    header = "step," + ",".join(f'"{name}"' if "," in name else name for name in names)
+    row = "0," + ",".join(str(index / 1000) for index in range(len(names)))
+    make_run("wide", metrics=header + "\n" + row + "\n")
+    scan()
+    everything = client.get("/api/metrics?run=wide")
+    assert everything.status_code == 200 and len(everything.json["series"]) == len(names)
+    from urllib.parse import urlencode
+
+    query = urlencode([("run", "wide"), *(("keys", name) for name in names[-4:])])
+    odd = client.get(f"/api/metrics?{query}").json["series"]
+    assert set(odd) == set(names[-4:]) and odd["val/acc,top1"]["y"] == [0.409]
+    assert client.get("/api/metrics?" + urlencode({"run": "wide", "keys": "val/acc,top1"})).json["series"].keys() == {
+        "val/acc,top1"
+    }
+    too_many = client.get("/api/metrics?" + urlencode([("run", "wide"), *(("keys", name) for name in names[:201])]))
+    assert too_many.status_code == 400
+    page = client.get("/run/wide?tab=metrics").text
+    assert page.count('<details class="metric-group" open>') == 1  # 409 lr panels: only the first group opens
+
+
+def test_bom_final_line_and_a_header_in_the_middle(client, make_run, scan, runs_root):
+    make_run("bom", metrics="\ufeffepoch,step,loss\n0,0,1.0\n0,1,0.9")  # BOM, no final newline, a finished run
+    make_run("joined", metrics="step,loss,acc\n0,1.0,0.1\nstep,loss,acc\n1,0.9,0.2\nstep,acc,loss\n2,0.3,0.8\n")
+    scan()
+    bom = client.get("/api/metrics?run=bom&x=epoch").json
+    assert bom["keys"] == ["loss"] and bom["series"]["loss"]["y"] == [1.0, 0.9]  # epoch found, last line read
+    joined = client.get("/api/metrics?run=joined").json
+    assert joined["series"]["loss"]["y"] == [1.0, 0.9, 0.8] and joined["series"]["acc"]["y"] == [0.1, 0.2, 0.3]
+    assert (
+        "repeated header line skipped" in joined["warning"] and "new header line after data row 2" in joined["warning"]
+    )
+
+
+def test_the_export_and_the_hover_values_are_the_files_decimals(client, make_run, scan):
+    make_run("exact", metrics="step,lr,loss\n0,0.001,1.1421055793762207\n1,0.0003,0.30610001087\n")
+    scan()
+    export = client.get("/api/metrics?run=exact&format=csv").text.splitlines()
+    assert "lr,0.0,0.001" in export and "lr,1.0,0.0003" in export
+    assert "loss,0.0,1.1421055793762207" in export and "loss,1.0,0.30610001087" in export
+    series = client.get("/api/metrics?run=exact&keys=loss").json["series"]["loss"]
+    assert series["y"] == [1.1421055793762207, 0.30610001087] and series["last"] == 0.30610001087

@@ -49,12 +49,13 @@ class Chunk:
     rows: int
     step: np.ndarray  # float64, NaN where the row has no step
     epoch: np.ndarray  # float64, NaN where the row has no epoch
-    metrics: dict[str, tuple[np.ndarray, np.ndarray]]  # name -> (row offsets int32, values float32)
+    metrics: dict[str, tuple[np.ndarray, np.ndarray]]  # name -> (row offsets int32, values float64)
 
 
 def parse_header(line: bytes) -> Header:
     """Read the header line; names are decoded leniently and stripped."""
     text = line.decode("utf-8", errors="replace").rstrip("\r\n")
+    text = text.removeprefix("\ufeff")  # a BOM (Excel, PowerShell, utf-8-sig) is not part of the first name
     names = tuple(name.strip() for name in next(csv.reader([text]), []))
     return Header(line, names, _find(names, STEP), _find(names, EPOCH))
 
@@ -68,20 +69,20 @@ def parse_rows(body: bytes | memoryview, header: Header) -> Chunk:
     if len(body) == 0:
         return _empty_chunk()
     try:
-        columns, rows = _arrow_columns(body, len(header.names), {header.step_col, header.epoch_col})
+        columns, rows = _arrow_columns(body, len(header.names))
     except (pa.ArrowInvalid, UnicodeDecodeError):
         columns, rows = _python_columns(body, len(header.names))
     return _assemble(columns, rows, header)
 
 
-def _arrow_columns(body: bytes | memoryview, width: int, x_columns: set):
+def _arrow_columns(body: bytes | memoryview, width: int):
     """(values, valid bool) per column via pyarrow; raises on anything irregular.
 
-    Metric values parse straight to float32 (what the store keeps); step and
-    epoch stay float64, since steps pass float32's exact-integer range (2**24).
+    Every column parses to float64: steps pass float32's exact-integer range
+    (2**24), and a metric value must come back out as the decimal the file holds.
     """
     names = [f"c{index}" for index in range(width)]
-    types = {name: pa.float64() if index in x_columns else pa.float32() for index, name in enumerate(names)}
+    types = {name: pa.float64() for name in names}
     # A short or long row, or a cell that is not a number, raises ArrowInvalid:
     # the per-cell reader then takes the chunk.
     table = pacsv.read_csv(
@@ -138,11 +139,11 @@ def _assemble(columns, rows: int, header: Header) -> Chunk:
                 values[fill] = other_values[fill]
                 valid |= other_valid
         if valid.all():  # a metric logged on every row: no gather needed
-            metrics[name] = (np.arange(rows, dtype=np.int32), values.astype(np.float32, copy=False))
+            metrics[name] = (np.arange(rows, dtype=np.int32), values.astype(np.float64, copy=False))
             continue
         offsets = np.flatnonzero(valid).astype(np.int32)
         if len(offsets):
-            metrics[name] = (offsets, values[offsets].astype(np.float32, copy=False))
+            metrics[name] = (offsets, values[offsets].astype(np.float64, copy=False))
     return Chunk(rows, step, epoch, metrics)
 
 

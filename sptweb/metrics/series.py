@@ -78,7 +78,7 @@ class SortedSeries:
         self.growing = growing
         self.consumed = 0  # raw points (in file order) already taken in
         self.x = GrowableArray(np.float64, growing=growing)
-        self.y = GrowableArray(np.float32, growing=growing)
+        self.y = GrowableArray(np.float64, growing=growing)
         self._low, self._high, self._nonfinite = np.inf, -np.inf, 0  # running stats, for panel headers
         self._smoothings: OrderedDict[tuple[float, str], tuple[Smoother, GrowableArray]] = OrderedDict()
 
@@ -109,7 +109,7 @@ class SortedSeries:
         has_x = ~np.isnan(raw_x)
         order = np.argsort(raw_x[has_x], kind="stable")
         self.x = GrowableArray(np.float64, raw_x[has_x][order], self.growing)
-        self.y = GrowableArray(np.float32, raw_y[has_x][order], self.growing)
+        self.y = GrowableArray(np.float64, raw_y[has_x][order], self.growing)
         self._low, self._high, self._nonfinite = np.inf, -np.inf, 0
         self._take_stats(self.y.view())
         self._smoothings.clear()
@@ -126,10 +126,10 @@ class SortedSeries:
         finite = np.isfinite(self._low)
         return {
             "raw_count": len(y),
-            "last": _short(y[-1]) if len(y) else None,
+            "last": float(y[-1]) if len(y) else None,
             "last_x": float(x[-1]) if len(x) else None,
-            "min_value": _short(self._low) if finite else None,
-            "max_value": _short(self._high) if finite else None,
+            "min_value": float(self._low) if finite else None,
+            "max_value": float(self._high) if finite else None,
             "nonfinite": self._nonfinite,
         }
 
@@ -166,8 +166,3 @@ def _range(x: np.ndarray, request: SeriesRequest) -> tuple[int, int]:
     if request.xmax is not None:
         hi = int(np.searchsorted(x, request.xmax, side="right"))
     return lo, max(lo, hi)
-
-
-def _short(value) -> float:
-    """A float32 value as the Python float with the same shortest repr (0.3061, not 0.30610001087)."""
-    return float(str(np.float32(value)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from stat import S_ISREG
@@ -20,6 +21,8 @@ from .csvparse import Chunk, Header, parse_header, parse_rows
 from .growable import GrowableArray
 
 METRICS_FILE = "metrics.csv"
+# A file that has not grown for this long has a finished last line, newline or not.
+FINAL_LINE_QUIET_S = 30.0
 # Sorted (and smoothed) series kept per run, by (metric, x mode); least recently used dropped.
 DERIVED_ENTRIES = 64
 HEADER_LIMIT = 1 << 20
@@ -37,7 +40,11 @@ class RunMetrics:
         self._reset()
 
     def _reset(self) -> None:
-        self.header: Header | None = None
+        self.header: Header | None = None  # the layout rows are read with (a later header line replaces it)
+        self.first_line = b""  # the file's own header line: a rewrite changes it
+        self.earlier_keys: set[str] = set()  # metric names of header segments before the current one
+        self.notes: list[str] = []  # what the file did that a reader should know (shown on the tab)
+        self.repeated_headers = 0
         self.rows = 0
         self.offset = 0  # bytes consumed: the header and every complete data line
         self.signature: tuple[int, int, int] | None = None
@@ -46,7 +53,8 @@ class RunMetrics:
             np.float64, growing=self.growing
         )  # per row: x in epoch mode; empty without an epoch column
         self.wall_x = GrowableArray(np.float64, growing=self.growing)  # per row: wall time (event files only)
-        self.series: dict[str, tuple[GrowableArray, GrowableArray]] = {}  # key -> (rows int32, values float32)
+        # key -> (rows int32, values float64: the file's decimals come back out exactly, see README)
+        self.series: dict[str, tuple[GrowableArray, GrowableArray]] = {}
         self.epoch_of_step = EpochOfStep()  # fills the epoch of rows that log only a step
         self.version += 1
         self.derived: OrderedDict = OrderedDict()  # series.py's SortedSeries, extended on append
@@ -69,10 +77,13 @@ class RunMetrics:
             return False
         if self.signature is not None and (stat.st_ino != self.signature[0] or stat.st_size < self.offset):
             self._reset()  # replaced or truncated: start over
+        # A writer that is done may leave its last line without a newline: take it once the run has
+        # ended or the file has been still for a while (were it to grow again, alignment starts over).
+        final = not self.growing or time.time() - stat.st_mtime > FINAL_LINE_QUIET_S
         with open(self.path, "rb") as handle:
             if self.header is not None and not self._still_aligned(handle):
                 self._reset()  # rewritten in place (e.g. a wider header)
-            self._read_new_bytes(handle, stat.st_size)
+            self._read_new_bytes(handle, stat.st_size, final)
         self.signature = signature
         return True
 
@@ -80,12 +91,12 @@ class RunMetrics:
         """Same header line, and the byte before our offset still ends a line."""
         assert self.header is not None  # only called once a header was read
         handle.seek(0)
-        if handle.read(len(self.header.line)) != self.header.line:
+        if handle.read(len(self.first_line)) != self.first_line:
             return False
         handle.seek(self.offset - 1)
         return handle.read(1) == b"\n"
 
-    def _read_new_bytes(self, handle, size: int) -> None:
+    def _read_new_bytes(self, handle, size: int, final: bool = False) -> None:
         handle.seek(self.offset)
         data = handle.read(max(0, size - self.offset))
         start = 0
@@ -94,11 +105,62 @@ class RunMetrics:
             if start == 0:
                 return  # the header line itself is still being written
             self.header = parse_header(data[:start])
+            self.first_line = data[:start]
             self.offset += start
-        stop = data.rfind(b"\n") + 1  # never take a half-written last line
+        stop = data.rfind(b"\n") + 1  # never take a half-written last line…
+        if final and stop < len(data):
+            stop = len(data)  # …unless the writer is done with it
         if stop > start:
-            self._append(parse_rows(memoryview(data)[start:stop], self.header))  # a view: no 100 MB copy
+            for header, body in self._segments(data, start, stop):
+                self._switch_header(header)
+                self._append(parse_rows(body, self.header))
             self.offset += stop - start
+
+    def _segments(self, data: bytes, start: int, stop: int) -> list[tuple[Header | None, bytes | memoryview]]:
+        """The body cut at header lines in the middle of the file (concatenated or resumed files).
+
+        A repeated header is skipped; a different one starts a segment read with
+        its own columns. Data rows hold numbers, so a body without the step or
+        epoch column names (or the header's own text) has no header in it.
+        """
+        assert self.header is not None
+        markers = [self.first_line.strip().lstrip(b"\xef\xbb\xbf"), b"step", b"epoch"]
+        if not any(marker and data.find(marker, start, stop) >= 0 for marker in markers):
+            return [(None, memoryview(data)[start:stop])]  # a view: no 100 MB copy
+        segments: list[tuple[Header | None, bytes]] = []
+        lines: list[bytes] = []
+        header: Header | None = None
+        rows_before = self.rows
+        for line in data[start:stop].split(b"\n"):
+            names = parse_header(line).names if _looks_like_header(line) else ()
+            current = (header or self.header).names
+            # A header names step, epoch or a column already known; a line of junk text is not one.
+            if not {"step", "epoch", *current} & set(names):
+                lines.append(line)
+                continue
+            if names == current:
+                self.repeated_headers += 1
+                continue
+            rows_before += sum(1 for row in lines if row.strip())
+            segments.append((header, b"\n".join(lines)))
+            lines, header = [], parse_header(line + b"\n")
+            self.notes.append(f"a new header line after data row {rows_before}: the rows below it use its columns")
+        segments.append((header, b"\n".join(lines)))
+        return [(header, body) for header, body in segments if body.strip() or header is not None]
+
+    def _switch_header(self, header: Header | None) -> None:
+        if header is not None and self.header is not None:
+            self.earlier_keys |= set(self.header.metric_columns)
+            self.header = header
+
+    @property
+    def warning(self) -> str | None:
+        notes = list(self.notes)
+        if self.repeated_headers:
+            notes.append(
+                f"{self.repeated_headers} repeated header line{'s' if self.repeated_headers > 1 else ''} skipped"
+            )
+        return "; ".join(notes) or None
 
     def _append(self, chunk: Chunk) -> None:
         assert self.header is not None  # rows are only parsed after their header
@@ -114,7 +176,7 @@ class RunMetrics:
             if name not in self.series:
                 self.series[name] = (
                     GrowableArray(np.int32, growing=self.growing),
-                    GrowableArray(np.float32, growing=self.growing),
+                    GrowableArray(np.float64, growing=self.growing),
                 )
             rows, ys = self.series[name]
             rows.extend(offsets + first_row)
@@ -126,8 +188,8 @@ class RunMetrics:
 
     @property
     def keys(self) -> list[str]:
-        """Every metric the header names (one logged nowhere yet is an empty series)."""
-        return sorted(self.header.metric_columns) if self.header is not None else []
+        """Every metric the header names (one logged nowhere yet is an empty series), earlier segments' too."""
+        return sorted(set(self.header.metric_columns) | self.earlier_keys) if self.header is not None else []
 
     @property
     def has_epoch(self) -> bool:
@@ -144,7 +206,7 @@ class RunMetrics:
     def raw(self, key: str, x_mode: str, start: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """(x, y) of the key's points from the `start`-th on, in file order; x is NaN where a row has none."""
         if key not in self.series:
-            return np.empty(0), np.empty(0, dtype=np.float32)
+            return np.empty(0), np.empty(0)
         rows, ys = self.series[key]
         x_column = {"step": self.step_x, "epoch": self.epoch_x, "wall": self.wall_x}[x_mode]
         return x_column.view()[rows.view()[start:]], ys.view()[start:]
@@ -167,6 +229,21 @@ def _x_with_fallback(own: np.ndarray, other: np.ndarray, row_index: np.ndarray, 
     if column is None:
         return row_index
     return np.where(np.isnan(own) & np.isnan(other), row_index, own)
+
+
+def _looks_like_header(line: bytes) -> bool:
+    """A CSV line with no number in it but some text: a header, not data (rows hold numbers or nothing)."""
+    cells = [cell.strip().strip(b'"') for cell in line.rstrip(b"\r").split(b",")]
+    text = [cell for cell in cells if cell]
+    if not text:
+        return False
+    for cell in text:
+        try:
+            float(cell)
+            return False
+        except ValueError:
+            continue
+    return not all(cell.lower() in (b"nan", b"inf", b"-inf") for cell in text)
 
 
 class EpochOfStep:
@@ -225,6 +302,7 @@ class MetricsStore:
             if metrics is None:
                 loader = RunEvents if kind == "tensorboard" else RunMetrics
                 metrics = self._runs[run_dir] = loader(run_dir, growing)
+            metrics.growing = growing  # a run that ended has a final last line (see refresh)
             self._runs.move_to_end(run_dir)
         with metrics.lock:
             metrics.refresh()

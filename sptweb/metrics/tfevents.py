@@ -120,6 +120,10 @@ class RunEvents(RunMetrics):
         self.sizes: dict[str, int] = {}
         self.error: str | None = None  # a corrupt record, or the missing extra
 
+    @property
+    def warning(self) -> str | None:
+        return self.error
+
     def refresh(self) -> bool:
         decoders = _decoders()
         if decoders is None:
@@ -163,7 +167,7 @@ class RunEvents(RunMetrics):
         if self.header is None or names != self.header.names:
             self.header = Header(line=b"", names=names, step_col=0, epoch_col=None)
         steps = np.asarray(scalars.steps, dtype=np.float64)
-        values = np.asarray(scalars.values, dtype=np.float32)
+        values = np.asarray(scalars.values, dtype=np.float64)
         tag_of_row = np.asarray(scalars.tags, dtype=object)
         metrics = {}
         for tag in tags:

@@ -43,10 +43,15 @@ def choice(name: str, options: tuple[str, ...]) -> str:
     return value
 
 
-def csv_list(name: str) -> list[str]:
-    """Comma-separated values, from one or repeated arguments; empty parts dropped."""
-    parts = [part.strip() for raw in request.args.getlist(name) for part in raw.split(",")]
-    return list(dict.fromkeys(part for part in parts if part))
+def name_list(name: str, known: list[str]) -> list[str]:
+    """Names from `name=a&name=b` (each value whole: names may hold commas), or `name=a,b` when given once.
+
+    A single value that is itself a known name is kept whole (`keys=val/acc,top1`).
+    """
+    values = request.args.getlist(name)
+    if len(values) == 1 and values[0] not in known:
+        values = [part.strip() for part in values[0].split(",")]
+    return list(dict.fromkeys(value for value in values if value))
 
 
 def lenient_int(name: str) -> int | None:

@@ -48,7 +48,7 @@ def metrics_context(run: RunRecord) -> dict:
     header = metrics.header(run.path, run.kind)
     events = metrics.get(run.path, kind=run.kind) if run.kind == "tensorboard" else None
     return {
-        "metrics_note": events.error if events is not None else None,
+        "metrics_note": events.warning if events is not None else None,
         "has_wall": events is not None and events.has_wall,
         "metric_groups": group_keys(sorted(header.metric_columns) if header else []),
         "has_epoch": header is not None and header.epoch_col is not None,

@@ -15,7 +15,7 @@ from ..responses import json_response
 from . import bp
 
 MAX_POINTS = 10_000  # pixels; wider than any screen
-MAX_KEYS = 200
+MAX_KEYS = 200  # per request that names its keys; the page asks for 40 at a time, no `keys` means all
 
 
 @bp.get("/metrics")
@@ -37,6 +37,7 @@ def metrics():
             "keys": data.keys,
             "rows": data.rows,
             "version": data.version,
+            "warning": data.warning,  # what the file did that a reader should know (skipped headers, …)
             "series": {key: series_payload(data, key, chart) for key in keys},
         }
     )
@@ -58,7 +59,10 @@ def series_request() -> SeriesRequest:
 
 
 def _requested_keys(available: list[str], run_id: str) -> list[str]:
-    keys = args.csv_list("keys") or available
+    """The keys asked for (every metric when none are: never a 400 for that), known and at most MAX_KEYS."""
+    keys = args.name_list("keys", available)
+    if not keys:
+        return available
     unknown = [key for key in keys if key not in available]
     if unknown:
         abort(404, description=f"run {run_id!r} has no metric {unknown[0]!r}")
