@@ -32,7 +32,10 @@
       panels.forEach(function (panel) { params.append("keys", panel.dataset.key); });
     },
     draw: function (panels, body) {
-      panels.forEach(function (panel) { drawRun(panel, body.series[panel.dataset.key]); });
+      panels.forEach(function (panel) {
+        drawRun(panel, body.series[panel.dataset.key]);
+        setCsvLink(panel);
+      });
       noticeNewKeys(body.keys);
       showWarning(body.warning);
     },
@@ -335,6 +338,17 @@
         noticeNewKeys(body.keys);
       }).catch(function () { /* the next change event retries */ });
     });
+  }
+
+  // Built here, not in the page: a run with 1,000 metrics would otherwise send 1,000 URLs it may never use.
+  function setCsvLink(panel) {
+    var link = panel.querySelector("a.csv");
+    if (!link) return;
+    var url = new URL(page.root.dataset.api, location.href);
+    url.searchParams.append("keys", panel.dataset.key);
+    url.searchParams.set("x", options().x);
+    url.searchParams.set("format", "csv");
+    link.href = url.pathname + url.search;
   }
 
   function showWarning(text) {

@@ -293,3 +293,24 @@ def test_a_chart_follows_a_replayed_spt_run_live(server, runs_root, scan):
         )
         assert any("after=" in url and "train%2Floss" in url for url in requests)
         assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+
+
+def test_a_run_with_hundreds_of_metrics_and_odd_names_draws(server, make_run, scan):
+    names = [f"lr-AdamW/pg{index}" for index in range(409)] + ["val/acc,top1", "val/loss %"]
+    header = "step," + ",".join(f'"{name}"' if "," in name else name for name in names)
+    rows = "".join(
+        f"{step}," + ",".join(f"{(step + column) % 9 / 9:.3f}" for column in range(len(names))) + "\n"
+        for step in range(50)
+    )
+    make_run("wide/r", metrics=header + "\n" + rows)
+    scan()
+    with chromium_page() as page:
+        page.goto(server + "/run/wide/r?tab=metrics")
+        page.wait_for_selector(".panel[data-key='val/acc,top1'] canvas", timeout=10_000)  # the val group is open
+        assert page.locator("details.metric-group[open]").count() == 1  # 409 lr panels wait, closed
+        assert page.locator(".error-banner").count() == 0
+        href = page.get_attribute(".panel[data-key='val/acc,top1'] a.csv", "href")
+        assert "keys=val%2Facc%2Ctop1" in href and "format=csv" in href
+        page.fill("input[name=mf]", "pg408")  # the name filter opens the group it finds in
+        page.wait_for_selector(".panel[data-key='lr-AdamW/pg408'] canvas", timeout=10_000)
+        shoot(page, "wide-run")

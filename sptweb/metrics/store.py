@@ -310,6 +310,10 @@ class MetricsStore:
         self._evict(keep=run_dir, size=size)
         return metrics
 
+    def prefetch(self, run_dir: str, growing: bool = False, kind: str = "csv") -> None:
+        """Start parsing a run in the background: the page's chart requests then find it parsed (or wait less)."""
+        self._pool.submit(self.get, run_dir, growing, kind)
+
     def get_many(self, requests: list[tuple[str, bool, str]]) -> list[RunMetrics]:
         """`get` for many runs at once: pyarrow parses without the GIL, so files load in parallel."""
         return list(self._pool.map(lambda request: self.get(*request), requests))

@@ -35,13 +35,31 @@ class ChartState:
         )
 
 
-def group_keys(keys: list[str]) -> list[tuple[str, list[str]]]:
-    """Metric names grouped by their first `/` segment, in name order; plain names under "other"."""
+# Panels opened on a page's first load: a run with 409 lr-*/pgN metrics draws one screen at once,
+# and the rest load when their group is opened or the name filter finds them.
+OPEN_PANELS = 24
+
+
+def group_keys(keys: list[str]) -> list[tuple[str, list[str], bool]]:
+    """Metric names grouped by their first `/` segment, in name order; plain names under "other".
+
+    Each group comes with whether it starts open: groups open in order while
+    they fit in OPEN_PANELS (a big one is skipped, smaller ones after it still
+    open); when none fits, the first opens.
+    """
     groups: dict[str, list[str]] = {}
     for key in sorted(keys):
         prefix = key.split("/", 1)[0] if "/" in key else "other"
         groups.setdefault(prefix, []).append(key)
-    return sorted(groups.items(), key=lambda item: (item[0] == "other", item[0]))
+    ordered = sorted(groups.items(), key=lambda item: (item[0] == "other", item[0]))
+    opened, shown = [], 0
+    for _, members in ordered:
+        fits = shown + len(members) <= OPEN_PANELS
+        opened.append(fits)
+        shown += len(members) if fits else 0
+    if ordered and not any(opened):
+        opened[0] = True
+    return [(prefix, members, is_open) for (prefix, members), is_open in zip(ordered, opened)]
 
 
 def _number(raw: str | None) -> float | None:

@@ -47,6 +47,8 @@ def metrics_context(run: RunRecord) -> dict:
     metrics = get_scanner().metrics
     header = metrics.header(run.path, run.kind)
     events = metrics.get(run.path, kind=run.kind) if run.kind == "tensorboard" else None
+    if header is not None and events is None:
+        metrics.prefetch(run.path, run.is_running, run.kind)  # parses while the browser loads the page
     return {
         "metrics_note": events.warning if events is not None else None,
         "has_wall": events is not None and events.has_wall,
