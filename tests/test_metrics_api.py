@@ -172,3 +172,13 @@ def test_the_export_and_the_hover_values_are_the_files_decimals(client, make_run
     assert "loss,0.0,1.1421055793762207" in export and "loss,1.0,0.30610001087" in export
     series = client.get("/api/metrics?run=exact&keys=loss").json["series"]["loss"]
     assert series["y"] == [1.1421055793762207, 0.30610001087] and series["last"] == 0.30610001087
+
+
+def test_a_name_with_a_comma_works_in_compare_too(client, make_run, scan):
+    for name in ("a", "b"):
+        make_run(f"c/{name}", metrics='step,"val/acc,top1"\n0,0.5\n1,0.75\n')
+    scan()
+    from urllib.parse import urlencode
+
+    body = client.get("/api/compare?" + urlencode({"runs": "c/a,c/b", "key": "val/acc,top1"})).json
+    assert [run["run_id"] for run in body["runs"]] == ["c/a", "c/b"] and body["runs"][0]["last"] == 0.75
