@@ -10,6 +10,7 @@ Pure: parsing, merging and applying edits; store.py does the I/O.
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -57,6 +58,8 @@ def parse_overlay(raw: bytes) -> Overlay:
         document = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise OverlayError(f"overlay is not valid JSON: {exc}") from None
+    except (RecursionError, ValueError):  # 100k `[`, or an integer of thousands of digits
+        raise OverlayError("overlay is not usable JSON (nested too deeply or a number too large)") from None
     if not isinstance(document, dict):
         raise OverlayError("overlay is not a JSON object")
     return Overlay(
@@ -65,7 +68,7 @@ def parse_overlay(raw: bytes) -> Overlay:
         tags_added=_tag_tuple(document.get("tags_added")),
         tags_removed=_tag_tuple(document.get("tags_removed")),
         archived=document.get("archived") is True,
-        updated_at=document.get("updated_at") if isinstance(document.get("updated_at"), (int, float)) else None,
+        updated_at=_time(document.get("updated_at")),
     )
 
 
@@ -91,6 +94,15 @@ def apply_edit(overlay: Overlay, edit: dict, sidecar_tags: tuple[str, ...]) -> O
     if "archived" in edit:
         changes["archived"] = edit["archived"]
     return replace(overlay, **changes)
+
+
+def _time(value) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        return float(value) if math.isfinite(float(value)) else None
+    except OverflowError:
+        return None
 
 
 def _optional_text(value) -> str | None:

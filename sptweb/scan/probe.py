@@ -91,6 +91,16 @@ def check_run(
     return previous if record == previous else record
 
 
+def broken_run(run_id: str, path: str, exc: Exception, previous: RunRecord | None) -> RunRecord:
+    """The record of a run whose files made the probe fail: its last good metadata (if any) and why."""
+    reason = f"sptweb could not read this run ({type(exc).__name__}): {str(exc)[:200]}"
+    if previous is not None:
+        return replace(previous, error=reason)
+    return RunRecord(
+        run_id=run_id, path=path, meta=SidecarMeta(), files=RunFiles(), error=reason, search_text=run_id.lower()
+    )
+
+
 def same_for_table(new: RunRecord, old: RunRecord) -> bool:
     """Only the files' stats differ: a metrics append or a heartbeat, not a visible change."""
     return (new.meta, new.error, new.stale, new.overlay, new.job_state, new.job_logs) == (

@@ -23,7 +23,7 @@ from ..media import MediaStore
 from ..metrics import MetricsStore
 from . import index as index_store
 from .changes import ChangeFeed, ChangeSet
-from .probe import check_run, files_grew, same_for_table, summary_churn
+from .probe import broken_run, check_run, files_grew, same_for_table, summary_churn
 from .records import REQUEUE_STATUS, RUNNING, RunRecord
 from .slurm import SlurmWatcher
 from .walker import ListingCache, Visit
@@ -194,7 +194,12 @@ class Scanner:
                 return seen, None, inside_spt
             run_id = self._run_id(path, root)
             previous = known.get(run_id)
-            record = check_run(run_id, seen, previous, full_sweep, now, self.config.stale_after, self.overlays)
+            try:
+                record = check_run(run_id, seen, previous, full_sweep, now, self.config.stale_after, self.overlays)
+            except Exception as exc:  # one run's files must never hide the others: list it with the reason
+                record = broken_run(run_id, path, exc, previous)
+                if previous is None or previous.error != record.error:  # once, not every poll
+                    log.exception("could not read run %s", path)
             return seen, record, inside_spt or kind == "spt"
 
         def visit_batch(items: list[tuple[str, bool, int]]) -> list[tuple[Visit | None, RunRecord | None, bool]]:

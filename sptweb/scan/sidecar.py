@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 
 import orjson
 
+MAX_DEPTH = 32  # nested hparams deeper than this are shown as text
+EPOCH_RANGE = (0.0, 32503680000.0)  # 1970 to the year 3000: anything else is not a time
+
 
 class SidecarError(ValueError):
     """The sidecar could not be used; the message is shown to the user."""
@@ -75,6 +78,8 @@ def _load_json(raw: bytes):
         raise SidecarError(f"sidecar is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
         raise SidecarError("sidecar nests too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise SidecarError(f"sidecar is not usable JSON: {str(exc)[:120]}") from None
 
 
 def _text(document: dict, key: str, warnings: list[str]) -> str | None:
@@ -82,16 +87,18 @@ def _text(document: dict, key: str, warnings: list[str]) -> str | None:
     if value is None or isinstance(value, str):
         return value
     warnings.append(f"{key} should be a string, got {type(value).__name__}")
-    return str(value)
+    return value_text(value)
 
 
 def _epoch(document: dict, key: str, warnings: list[str]) -> float | None:
     value = document.get(key)
     if value is None:
         return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    warnings.append(f"{key} should be epoch seconds, got {value!r:.40}")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = _as_float(value)
+        if seconds is not None and EPOCH_RANGE[0] <= seconds <= EPOCH_RANGE[1]:
+            return seconds
+    warnings.append(f"{key} should be epoch seconds, got {safe_text(value)[:40]}")
     return None
 
 
@@ -111,22 +118,65 @@ def _tags(value, warnings: list[str]) -> tuple[str, ...]:
     if not isinstance(value, list):
         warnings.append(f"tags should be a list, got {type(value).__name__}")
         return ()
-    return tuple(dict.fromkeys(str(tag) for tag in value if isinstance(tag, (str, int, float))))
+    return tuple(dict.fromkeys(value_text(tag) for tag in value if isinstance(tag, (str, int, float))))
 
 
 def flatten(mapping: dict, prefix: str = "") -> dict:
     """Dot-join nested dicts (`{"slurm": {"task_id": 3}}` -> `slurm.task_id`); keep scalars.
 
     Lists and other non-scalars become their compact JSON text so they still
-    display and search, and never break sorting.
+    display and search, and never break sorting. Iterative, and bounded: dicts
+    nested deeper than MAX_DEPTH and integers no float can hold become text, so
+    no hostile file can exhaust the stack or break a sort.
     """
     flat: dict = {}
-    for key, value in mapping.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{name}."))
-        elif value is None or isinstance(value, (str, int, float, bool)):
-            flat[name] = value
+    stack = [(iter(mapping.items()), prefix, 0)]  # depth-first, in the file's order
+    while stack:
+        items, base, depth = stack[-1]
+        for key, value in items:
+            name = f"{base}{key}"
+            if isinstance(value, dict) and depth < MAX_DEPTH:
+                stack.append((iter(value.items()), f"{name}.", depth + 1))
+                break
+            if isinstance(value, dict):
+                flat[name] = f"<nested deeper than {MAX_DEPTH} levels>"
+            elif isinstance(value, int) and not isinstance(value, bool) and _as_float(value) is None:
+                flat[name] = f"<{value.bit_length()}-bit integer>"
+            elif value is None or isinstance(value, (str, int, float, bool)):
+                flat[name] = value
+            else:
+                flat[name] = _json_text(value)
         else:
-            flat[name] = json.dumps(value, default=str)
+            stack.pop()
     return flat
+
+
+def value_text(value) -> str:
+    """str() that never fails: a 5,000-digit integer has no str in Python 3.11."""
+    try:
+        return str(value)
+    except ValueError:
+        return safe_text(value)
+
+
+def safe_text(value) -> str:
+    """repr() that never fails (a 5,000-digit integer has no str in Python 3.11)."""
+    try:
+        return repr(value)
+    except ValueError:
+        return f"<{value.bit_length()}-bit integer>" if isinstance(value, int) else "<unprintable>"
+
+
+def _as_float(value) -> float | None:
+    try:
+        number = float(value)
+    except (OverflowError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _json_text(value) -> str:
+    try:
+        return json.dumps(value, default=str)
+    except (ValueError, RecursionError):
+        return "<unprintable>"

@@ -1,0 +1,76 @@
+"""Hostile and broken run files: each gives a clean error on its own run, never a 5xx, and the neighbours stay listed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sptweb.edits.overlay import OverlayError, parse_overlay
+from sptweb.media.events import parse_line
+from sptweb.scan.sidecar import SidecarError, parse_sidecar
+
+HOSTILE_SIDECARS = {
+    "huge-created": b'{"status": "running", "created_at": 1' + b"0" * 400 + b"}",
+    "5001-digit-int": b'{"status": "completed", "summary": {"x": 1' + b"0" * 5000 + b"}}",
+    "deep-hparams": b'{"status": "completed", "hparams": ' + b'{"a": ' * 1000 + b"1" + b"}" * 1000 + b"}",
+    "far-times": b'{"status": "completed", "created_at": 1e18, "ended_at": -1e18, "updated_at": 1.7e308}',
+    "huge-tag": b'{"status": "completed", "tags": [1' + b"0" * 5000 + b"]}",
+    "brackets": b"[" * 100_000,
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_SIDECARS))
+def test_a_hostile_sidecar_shows_its_run_and_hides_no_other(name, make_run, client, scan):
+    make_run("healthy/a", summary={"val/acc": 0.5}, hparams={"lr": 1e300})
+    make_run("healthy/b", summary={"val/acc": 1e308})
+    make_run(f"bad/{name}", raw=HOSTILE_SIDECARS[name])
+    scan()
+    listed = {run["run_id"]: run for run in client.get("/api/runs").json["runs"]}
+    assert {"healthy/a", "healthy/b", f"bad/{name}"} <= listed.keys()
+    for url in ("/", "/?sort=-sum.val/acc", "/?group=hp.lr", f"/run/bad/{name}", "/compare?runs=healthy/a,healthy/b&view=scatter"):
+        assert client.get(url).status_code == 200, url
+
+
+def test_a_hostile_overlay_disables_edits_on_its_run_only(make_run, client, scan, runs_root):
+    make_run("ok")
+    run_dir = make_run("bad")
+    (run_dir / "sptweb-overlay.json").write_bytes(b"[" * 100_000)
+    scan()
+    assert {run["run_id"] for run in client.get("/api/runs").json["runs"]} == {"ok", "bad"}
+    assert client.patch("/api/meta?run=bad", json={"notes": "x"}).status_code == 409
+    assert client.patch("/api/meta?run=ok", json={"notes": "x"}).status_code == 200
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(["status", "created_at", "hparams", "summary", "tags", "notes", "run_id", "x"]), JSON_VALUES))
+def test_any_json_sidecar_parses_or_fails_cleanly(document):
+    try:
+        meta = parse_sidecar(json.dumps(document).encode())
+    except SidecarError:
+        return
+    assert isinstance(meta.status, str) and isinstance(meta.hparams, dict) and isinstance(meta.tags, tuple)
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=300))
+def test_any_bytes_as_sidecar_overlay_or_media_line_are_clean(raw):
+    try:
+        parse_sidecar(raw)
+    except SidecarError:
+        pass
+    try:
+        parse_overlay(raw)
+    except OverlayError:
+        pass
+    event = parse_line(raw, 0)
+    assert event is None or isinstance(event.path, str)
