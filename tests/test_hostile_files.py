@@ -30,7 +30,13 @@ def test_a_hostile_sidecar_shows_its_run_and_hides_no_other(name, make_run, clie
     scan()
     listed = {run["run_id"]: run for run in client.get("/api/runs").json["runs"]}
     assert {"healthy/a", "healthy/b", f"bad/{name}"} <= listed.keys()
-    for url in ("/", "/?sort=-sum.val/acc", "/?group=hp.lr", f"/run/bad/{name}", "/compare?runs=healthy/a,healthy/b&view=scatter"):
+    for url in (
+        "/",
+        "/?sort=-sum.val/acc",
+        "/?group=hp.lr",
+        f"/run/bad/{name}",
+        "/compare?runs=healthy/a,healthy/b&view=scatter",
+    ):
         assert client.get(url).status_code == 200, url
 
 
@@ -52,7 +58,11 @@ JSON_VALUES = st.recursive(
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-@given(st.dictionaries(st.sampled_from(["status", "created_at", "hparams", "summary", "tags", "notes", "run_id", "x"]), JSON_VALUES))
+@given(
+    st.dictionaries(
+        st.sampled_from(["status", "created_at", "hparams", "summary", "tags", "notes", "run_id", "x"]), JSON_VALUES
+    )
+)
 def test_any_json_sidecar_parses_or_fails_cleanly(document):
     try:
         meta = parse_sidecar(json.dumps(document).encode())
@@ -74,3 +84,36 @@ def test_any_bytes_as_sidecar_overlay_or_media_line_are_clean(raw):
         pass
     event = parse_line(raw, 0)
     assert event is None or isinstance(event.path, str)
+
+
+def test_special_files_named_like_run_files_are_never_opened(make_run, client, scan, runs_root):
+    import os
+
+    make_run("healthy")
+    fifo = runs_root / "fifo-sidecar"
+    fifo.mkdir()
+    os.mkfifo(fifo / "sidecar.json")
+    zero = runs_root / "zero-sidecar"
+    zero.mkdir()
+    os.symlink("/dev/zero", zero / "sidecar.json")
+    overlay = make_run("fifo-overlay")
+    os.mkfifo(overlay / "sptweb-overlay.json")
+    scan()  # returns: nothing blocks on a FIFO, nothing reads /dev/zero
+    runs = {run["run_id"]: run for run in client.get("/api/runs").json["runs"]}
+    assert {"healthy", "fifo-sidecar", "zero-sidecar", "fifo-overlay"} <= runs.keys()
+    assert (
+        "not a regular file" in runs["fifo-sidecar"]["error"] and "not a regular file" in runs["zero-sidecar"]["error"]
+    )
+    assert "not a regular file" in runs["fifo-overlay"]["overlay_error"]
+
+
+def test_a_log_symlink_out_of_the_run_is_not_followed(make_run, client, scan):
+    import os
+
+    run_dir = make_run("p/r")
+    (run_dir / "train.out").write_text("mine\n")
+    os.symlink("/etc/passwd", run_dir / "secrets.out")
+    scan()
+    streams = [stream["id"] for stream in client.get("/api/logs?run=p/r").json["streams"]]
+    assert streams == ["run:train.out"]
+    assert client.get("/api/log?run=p/r&stream=run:secrets.out").status_code == 404

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 
-from ..atomic import write_atomically
+from ..files import read_regular, write_atomically
 from .overlay import EMPTY, OVERLAY_FILE, Overlay, OverlayError, apply_edit, parse_overlay
 
 
@@ -25,12 +25,11 @@ class OverlayStore:
     def read(self, run_dir: str) -> Overlay:
         """The overlay on disk; EMPTY when there is none; OverlayError when it is unreadable."""
         try:
-            with open(os.path.join(run_dir, OVERLAY_FILE), "rb") as handle:
-                return parse_overlay(handle.read())
+            return parse_overlay(read_regular(os.path.join(run_dir, OVERLAY_FILE)))
         except FileNotFoundError:
             return EMPTY
-        except OSError as exc:
-            raise OverlayError(f"overlay unreadable: {exc.strerror}") from None
+        except (OSError, ValueError) as exc:  # not a regular file, too large, no permission
+            raise OverlayError(f"overlay unreadable: {getattr(exc, 'strerror', None) or exc}") from None
 
     def edit(self, run_dir: str, edit: dict, sidecar_tags: tuple[str, ...]) -> Overlay:
         """Apply a validated edit to the freshest overlay and replace the file atomically."""

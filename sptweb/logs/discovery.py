@@ -140,9 +140,11 @@ def _hydra_dir(run: RunRecord) -> str | None:
 
 def _plain_logs(directory: str, place: str, suffixes: tuple[str, ...]) -> list[LogStream]:
     streams = []
+    inside = os.path.realpath(directory) + os.sep
     for name in sorted(_file_names(directory)):
         suffix = os.path.splitext(name)[1]
-        if suffix in suffixes:
+        # A symlinked log that resolves elsewhere (say, /etc/passwd named train.out) is not this run's log.
+        if suffix in suffixes and os.path.realpath(os.path.join(directory, name)).startswith(inside):
             streams.append(LogStream(f"{place}:{name}", os.path.join(directory, name), suffix[1:], place))
     return sorted(streams, key=lambda stream: (KIND_ORDER[stream.kind], stream.id))
 

@@ -13,8 +13,8 @@ import os
 import pickle
 from dataclasses import fields
 
-from ..atomic import write_atomically
 from ..edits.overlay import Overlay
+from ..files import write_atomically
 from .records import RunFiles, RunRecord
 from .sidecar import SidecarMeta
 from .walker import Listing

@@ -3,24 +3,23 @@
 stable-pretraining writes `run_meta.json` (its run id and, under SLURM, the
 job and array task ids) and `summary.json` (per metric: last, min, max,
 count); Lightning writes `hparams.yaml`. Parsing is pure and lenient: a file
-that does not parse gives nothing, never an error. `read_regular` is the one
-safe way to read such a file: a FIFO or a device never blocks the scanner,
-and nothing larger than a limit is read.
+that does not parse gives nothing, never an error. Files are read with
+`files.read_regular`.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import stat
 from dataclasses import dataclass, field
 
 import yaml
 
+from ..files import read_regular
 from .sidecar import flatten
 
-SMALL_FILE_LIMIT = 4 << 20  # sidecars and their siblings are kilobytes; a 4 MB one is not ours
+__all__ = ["NO_RUN_META", "NO_SIDE_FILES", "RunMeta", "SideFiles", "read_regular"]
+
 SUMMARY_STATS = ("last", "min", "max", "count")
 
 
@@ -53,25 +52,6 @@ class SideFiles:
 
 
 NO_SIDE_FILES = SideFiles()  # shared: records are immutable and never change it
-
-
-def read_regular(path: str, limit: int = SMALL_FILE_LIMIT) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes; OSError (or ValueError for a size) otherwise."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens at once instead of waiting for a writer
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(f"{os.path.basename(path)} is not a regular file")
-        if info.st_size > limit:
-            raise ValueError(f"{os.path.basename(path)} is {info.st_size:,} bytes; at most {limit:,} are read")
-        # Sized by fstat (asking for `limit` would allocate 4 MB per file: +3 s for a cold 10,000-run walk).
-        chunks, wanted = [], info.st_size + 1
-        while wanted > 0 and (chunk := os.read(fd, wanted)):
-            chunks.append(chunk)
-            wanted -= len(chunk)
-        return b"".join(chunks)[:limit]
-    finally:
-        os.close(fd)
 
 
 def parse_run_meta(raw: bytes) -> RunMeta:
