@@ -117,3 +117,36 @@ def test_a_log_symlink_out_of_the_run_is_not_followed(make_run, client, scan):
     streams = [stream["id"] for stream in client.get("/api/logs?run=p/r").json["streams"]]
     assert streams == ["run:train.out"]
     assert client.get("/api/log?run=p/r&stream=run:secrets.out").status_code == 404
+
+
+def test_run_folders_named_with_raw_bytes_or_a_newline_are_listed_and_reachable(make_run, client, scan, runs_root):
+    import os
+    from urllib.parse import quote
+
+    make_run("ok")
+    for name in (b"bad\xff", b"new\nline"):
+        folder = os.path.join(bytes(runs_root), name)
+        os.makedirs(folder)
+        with open(os.path.join(folder, b"sidecar.json"), "w") as handle:
+            handle.write('{"status": "completed"}')
+        with open(os.path.join(folder, b"metrics.csv"), "w") as handle:
+            handle.write("step,loss\n0,1\n")
+    scan()
+    ids = {run["run_id"] for run in client.get("/api/runs").json["runs"]}
+    assert ids == {"ok", "bad\\xff", "new\\x0aline"}
+    assert client.get("/").status_code == 200
+    for run_id in ("bad\\xff", "new\\x0aline"):
+        assert client.get("/run/" + quote(run_id)).status_code == 200
+        assert client.get("/api/metrics?run=" + quote(run_id)).json["series"]["loss"]["y"] == [1.0]
+        assert client.patch("/api/meta?run=" + quote(run_id), json={"notes": "reachable"}).status_code == 200
+
+
+def test_csv_download_of_non_ascii_names(make_run, client, scan):
+    from urllib.parse import quote
+
+    make_run("экспер/запуск", metrics="step,точность\n0,0.5\n")
+    scan()
+    response = client.get("/api/metrics?run=" + quote("экспер/запуск") + "&format=csv&keys=" + quote("точность"))
+    assert response.status_code == 200 and "точность,0.0,0.5" in response.text
+    disposition = response.headers["Content-Disposition"]
+    assert "filename*=UTF-8''" in disposition and disposition.isascii()

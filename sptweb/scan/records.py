@@ -166,6 +166,16 @@ class RunRecord:
         return None if end is None else max(0.0, end - start)
 
 
+def printable(text: str) -> str:
+    """Text a page or JSON can carry: bytes of a file name that were not UTF-8 become `\\xff` escapes."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def printable_id(text: str) -> str:
+    """A run id from a path: printable, and one line (a newline would not survive a URL route)."""
+    return "".join(f"\\x{ord(char):02x}" if ord(char) < 32 or ord(char) == 127 else char for char in printable(text))
+
+
 def is_stale(status: str, last_activity: float | None, now: float, stale_after: float) -> bool:
     """docs/format.md: running, with no sign of life for `stale_after` seconds; no sign at all is not stale."""
     return status == RUNNING and last_activity is not None and now - last_activity > stale_after

@@ -24,7 +24,7 @@ from ..metrics import MetricsStore
 from . import index as index_store
 from .changes import ChangeFeed, ChangeSet
 from .probe import broken_run, check_run, files_grew, same_for_table, summary_churn
-from .records import REQUEUE_STATUS, RUNNING, RunRecord
+from .records import REQUEUE_STATUS, RUNNING, RunRecord, printable_id
 from .slurm import SlurmWatcher
 from .walker import ListingCache, Visit
 
@@ -251,8 +251,8 @@ class Scanner:
         label, root = self.roots[root_index]
         several = len(self.roots) > 1
         if path == root:
-            return label if several else (os.path.basename(root) or "run")
-        relative = path[len(root) + 1 :]
+            return printable_id(label if several else (os.path.basename(root) or "run"))
+        relative = printable_id(path[len(root) + 1 :])  # an id goes into URLs and pages: no raw bytes, one line
         return f"{label}/{relative}" if several else relative
 
     def _ask_slurm(self, found: dict[str, RunRecord], now: float) -> None:

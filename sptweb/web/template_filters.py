@@ -6,10 +6,12 @@ import math
 import time
 from datetime import datetime
 
-from ..scan.records import column_value
+from ..scan.records import column_value, printable
 
 
 def register(app) -> None:
+    # Every `{{ … }}` goes through this: a path with bytes that are not UTF-8 shows escaped, not a 500.
+    app.jinja_env.finalize = lambda value: printable(value) if isinstance(value, str) else value
     app.add_template_filter(reltime)
     app.add_template_filter(abstime)
     app.add_template_filter(duration)

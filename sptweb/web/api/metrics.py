@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import quote
 
 from flask import Response, abort
 
@@ -81,6 +82,10 @@ def _csv_download(data, keys: list[str], chart: SeriesRequest, run_id: str) -> R
         payload = series_payload(data, key, full)
         writer.writerows((key, repr(float(x)), repr(float(y))) for x, y in zip(payload["x"], payload["y"]))
     name = run_id.replace("/", "_") + ("_" + keys[0].replace("/", "_") if len(keys) == 1 else "") + ".csv"
-    return Response(
-        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": attachment(name)})
+
+
+def attachment(name: str) -> str:
+    """RFC 6266/5987: an ASCII fallback, and the real (UTF-8) name for the browsers that read it."""
+    fallback = "".join(char if char.isascii() and char.isprintable() and char not in '"\\' else "_" for char in name)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
