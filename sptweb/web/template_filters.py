@@ -6,18 +6,27 @@ import math
 import time
 from datetime import datetime
 
+from markupsafe import Markup
+
 from ..scan.records import column_value, printable
 
 
 def register(app) -> None:
-    # Every `{{ … }}` goes through this: a path with bytes that are not UTF-8 shows escaped, not a 500.
-    app.jinja_env.finalize = lambda value: printable(value) if isinstance(value, str) else value
+    app.jinja_env.finalize = _printable
     app.add_template_filter(reltime)
     app.add_template_filter(abstime)
     app.add_template_filter(duration)
     app.add_template_filter(value)
     app.add_template_filter(column_value, "column")
     app.add_template_filter(filesize)
+
+
+def _printable(value):
+    """Every `{{ … }}` goes through this: a path with bytes that are not UTF-8 shows escaped, not a 500."""
+    if isinstance(value, str) and not value.isascii():
+        text = printable(value)
+        return Markup(text) if isinstance(value, Markup) else text  # already-safe HTML stays safe
+    return value
 
 
 def reltime(epoch: float | None, now: float | None = None) -> str:
