@@ -150,3 +150,20 @@ def test_csv_download_of_non_ascii_names(make_run, client, scan):
     assert response.status_code == 200 and "точность,0.0,0.5" in response.text
     disposition = response.headers["Content-Disposition"]
     assert "filename*=UTF-8''" in disposition and disposition.isascii()
+
+
+def test_media_files_cannot_run_script(make_run, client, scan):
+    run_dir = make_run("m/r")
+    (run_dir / "media").mkdir()
+    (run_dir / "media" / "evil.html").write_text("<script>fetch('/api/runs')</script>")
+    (run_dir / "media" / "pic.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    scan()
+    evil = client.get("/media/file?run=m/r&path=media/evil.html")
+    assert evil.status_code == 200 and evil.mimetype == "application/octet-stream"
+    assert (
+        evil.headers["Content-Disposition"].startswith("attachment")
+        and "sandbox" in evil.headers["Content-Security-Policy"]
+    )
+    picture = client.get("/media/file?run=m/r&path=media/pic.png")
+    assert picture.mimetype == "image/png" and "attachment" not in picture.headers.get("Content-Disposition", "")
+    assert "sandbox" in picture.headers["Content-Security-Policy"]

@@ -12,6 +12,8 @@ from .current import get_scanner, run_or_404
 bp = Blueprint("media", __name__)
 
 CACHE_SECONDS = 365 * 24 * 3600  # file names carry the step, so a URL's bytes never change
+INLINE_TYPES = ("image/", "video/", "audio/", "text/plain")  # shown in the page; anything else downloads
+FILE_CSP = "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'"
 EXTRA_TYPES = {
     ".webm": "video/webm",
     ".mp4": "video/mp4",
@@ -31,9 +33,23 @@ def file():
     path = get_scanner().media.file_path(run.path, relative)
     if path is None:
         abort(404, description=f"no media file {relative[:200]!r} in run {run.run_id!r}")
-    response = send_file(path, mimetype=_content_type(path), conditional=True, max_age=CACHE_SECONDS)
+    mimetype = _content_type(path)
+    inline = mimetype.startswith(INLINE_TYPES)
+    response = send_file(
+        path,
+        mimetype=mimetype if inline else "application/octet-stream",
+        as_attachment=not inline,  # an .html under media/ is a download, never a page of this origin
+        conditional=True,
+        max_age=CACHE_SECONDS,
+    )
+    return _file_headers(response)
+
+
+def _file_headers(response: Response) -> Response:
+    """No sniffing, long caching, and a sandbox: a file opened on its own can run no script."""
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}, immutable"
+    response.headers["Content-Security-Policy"] = FILE_CSP
     return response
 
 
@@ -42,10 +58,7 @@ def _embedded(run, ref: str) -> Response:
     data = get_scanner().media.embedded_bytes(run.path, ref)
     if data is None:
         abort(404, description=f"no image {ref[:200]!r} in run {run.run_id!r}")
-    response = Response(data, mimetype=_image_type(data))
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}, immutable"
-    return response
+    return _file_headers(Response(data, mimetype=_image_type(data)))
 
 
 def _image_type(data: bytes) -> str:
