@@ -167,3 +167,32 @@ def test_media_files_cannot_run_script(make_run, client, scan):
     picture = client.get("/media/file?run=m/r&path=media/pic.png")
     assert picture.mimetype == "image/png" and "attachment" not in picture.headers.get("Content-Disposition", "")
     assert "sandbox" in picture.headers["Content-Security-Policy"]
+
+
+def test_two_viewers_editing_one_run_lose_no_tag(make_run, runs_root):
+    import os
+    import threading
+
+    from sptweb.edits import OverlayStore
+
+    run_dir = str(make_run("shared"))
+    stale = os.path.join(run_dir, ".sptweb-overlay.json.dead.tmp")
+    open(stale, "w").close()
+    os.utime(stale, (0, 0))
+    viewers = [OverlayStore(), OverlayStore()]  # two processes' stores: only the file lock is shared
+
+    def tag(viewer: OverlayStore, names: list[str]) -> None:
+        for name in names:
+            viewer.edit(run_dir, {"add_tags": [name]}, ())
+
+    threads = [
+        threading.Thread(target=tag, args=(viewer, [f"v{index}-{n}" for n in range(40)]))
+        for index, viewer in enumerate(viewers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    tags = set(OverlayStore().read(run_dir).tags_added)
+    assert tags == {f"v{index}-{n}" for index in range(2) for n in range(40)}
+    assert not os.path.exists(stale)
