@@ -196,3 +196,20 @@ def test_two_viewers_editing_one_run_lose_no_tag(make_run, runs_root):
     tags = set(OverlayStore().read(run_dir).tags_added)
     assert tags == {f"v{index}-{n}" for index in range(2) for n in range(40)}
     assert not os.path.exists(stale)
+
+
+def test_log_searches_are_capped_and_time_boxed(make_run, client, scan, monkeypatch):
+    import sptweb.logs.search as search_module
+
+    run_dir = make_run("p/r")
+    (run_dir / "train.out").write_text("needle\n" * 1000)
+    scan()
+    url = "/api/log/search?run=p/r&stream=run:train.out&q=needle"
+    open_searches = [client.get(url, buffered=False) for _ in range(4)]  # four streams, none read to the end
+    busy = client.get(url)
+    assert busy.status_code == 429 and "searches are running" in busy.json["error"]
+    for response in open_searches:
+        response.close()  # the client went away: its slot frees at once
+    monkeypatch.setattr(search_module, "BUDGET_S", 0.0)
+    lines = client.get(url).text.strip().splitlines()
+    assert '"stopped":"stopped after 0 s"' in lines[-1]

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 
 CHUNK = 8 << 20  # read 8 MB at a time: a 2 GB log never sits in memory
+BUDGET_S = 30.0  # a search stops here (a 2 GB log takes 3-4 s): an abandoned one cannot run on for minutes
 MAX_MATCHES = 500  # enough to read, small enough to render
 MAX_LINE = 2000  # characters of a matching line shown
+
+
+class SearchTimeout(Exception):
+    """The search ran out of its time budget; the matches so far were yielded."""
 
 
 @dataclass(frozen=True)
@@ -38,14 +44,17 @@ def compile_query(query: str, regex: bool) -> Query:
     return Query(re.compile(query.encode("utf-8"), flags), fold=False)
 
 
-def search(path: str, query: Query, limit: int = MAX_MATCHES):
-    """Yield Match for each matching line, in file order, up to `limit`."""
+def search(path: str, query: Query, limit: int = MAX_MATCHES, budget_s: float = BUDGET_S):
+    """Yield Match for each matching line, in file order, up to `limit`; SearchTimeout past `budget_s`."""
+    deadline = time.monotonic() + budget_s
     found = 0
     line_number = 1  # of the first line in `pending`
     offset = 0  # of the first byte in `pending`
     pending = b""
     with open(path, "rb") as handle:
         while found < limit:
+            if time.monotonic() > deadline:
+                raise SearchTimeout(f"stopped after {budget_s:.0f} s")
             block = handle.read(CHUNK)
             pending += block
             cut = pending.rfind(b"\n") + 1 if block else len(pending)

@@ -9,47 +9,24 @@ fragments on these events (htmx SSE extension) and poll as a fallback.
 
 from __future__ import annotations
 
-import threading
 import time
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from ..scan import ChangeFeed, ChangeSet
 from .current import get_scanner, settings
+from .limits import once
+from .limits import slots as stream_slots
 
 bp = Blueprint("events", __name__)
 
 RETRY_MS = 3000  # how soon a browser reconnects after a stream's lifetime ends
 
 
-class StreamSlots:
-    """Caps live streams: each holds a server thread for its whole life."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.active = 0
-
-    def acquire(self, limit: int) -> bool:
-        with self._lock:
-            if self.active >= limit:
-                return False
-            self.active += 1
-            return True
-
-    def release(self) -> None:
-        with self._lock:
-            self.active -= 1
-
-
-def _slots() -> StreamSlots:
-    """This app's stream counter (one per app, so test apps never share a cap)."""
-    return current_app.extensions.setdefault("sptweb.sse_slots", StreamSlots())
-
-
 @bp.get("/events")
 def stream():
     """An SSE stream of change events; 204 (polling fallback) when too many are open."""
-    config, slots = settings(), _slots()
+    config, slots = settings(), stream_slots("sse")
     if not slots.acquire(config.max_sse_streams):
         return Response(status=204)  # per the SSE spec the browser stops; pages keep polling
     run_ids = frozenset(request.args.getlist("run"))
@@ -57,7 +34,7 @@ def stream():
     response = Response(body, mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # a reverse proxy must not buffer the stream
-    response.call_on_close(_once(slots.release))
+    response.call_on_close(once(slots.release))
     return response
 
 
@@ -89,15 +66,3 @@ def _event_names(changes: list[ChangeSet], run_ids: frozenset[str]) -> list[str]
     if any(change.files_changed(run_id) for change in changes for run_id in run_ids):
         names.append("run-files")
     return names
-
-
-def _once(action):
-    """Wrap `action` so a second call does nothing (close can be called twice)."""
-    done = threading.Event()
-
-    def call() -> None:
-        if not done.is_set():
-            done.set()
-            action()
-
-    return call

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, render_template, request, stream_template, url_for
+from flask import Blueprint, Response, render_template, request, stream_template, url_for
 
 from ..logs.render import render_line, render_lines
-from ..logs.search import compile_query
+from ..logs.search import SearchTimeout, compile_query
 from .args import lenient_int
 from .current import get_scanner
+from .limits import MAX_SEARCHES, once, slots
 from .log_access import chunk_or_404, stream_or_404
 
 bp = Blueprint("logs", __name__, url_prefix="/logs")
@@ -57,6 +58,23 @@ def search():
         pattern = compile_query(query, regex=request.args.get("regex") == "1")
     except re.error as exc:  # tell the user; the page stays as it was
         return render_template("_log_search.html", error=f"bad regular expression: {exc}", matches=[], query=query)
+    searches = slots("search")
+    if not searches.acquire(MAX_SEARCHES):
+        busy = f"{MAX_SEARCHES} log searches are running; try again in a moment"
+        return render_template("_log_search.html", error=busy, matches=[], query=query), 429
     jump = url_for("runs.run_page", run_id=run.run_id, tab="logs", stream=stream.id)
-    matches = ((match, render_line(match.text)) for match in get_scanner().logs.search(stream, pattern))
-    return stream_template("_log_search.html", matches=matches, query=query, jump=jump, error=None)
+    outcome: dict = {}  # filled while the template streams: why the search stopped early, if it did
+    matches = _rendered(get_scanner().logs.search(stream, pattern), outcome)
+    body = stream_template("_log_search.html", matches=matches, query=query, jump=jump, error=None, outcome=outcome)
+    response = Response(body, mimetype="text/html")
+    response.call_on_close(once(searches.release))  # also when the client goes away mid-search
+    return response
+
+
+def _rendered(found, outcome: dict):
+    """(match, its HTML) until the search ends or runs out of its time budget."""
+    try:
+        for match in found:
+            yield match, render_line(match.text)
+    except SearchTimeout as exc:
+        outcome["stopped"] = str(exc)

@@ -8,9 +8,10 @@ import re
 import orjson
 from flask import Response, abort, send_file
 
-from ...logs.search import MAX_MATCHES, compile_query
+from ...logs.search import MAX_MATCHES, SearchTimeout, compile_query
 from .. import args
 from ..current import get_scanner
+from ..limits import MAX_SEARCHES, once, slots
 from ..log_access import chunk_or_404, stream_or_404
 from ..responses import json_response
 from . import bp
@@ -53,18 +54,30 @@ def log_search():
     pattern = _pattern()
     logs = get_scanner().logs
     limit = args.integer("max", MAX_MATCHES, 1, MAX_MATCHES)
+    searches = slots("search")
+    if not searches.acquire(MAX_SEARCHES):
+        abort(429, description=f"{MAX_SEARCHES} log searches are running; try again in a moment")
 
     def lines():
-        count = 0
+        count, stopped = 0, None
         try:
             for match in logs.search(stream, pattern, limit):
                 count += 1
                 yield orjson.dumps({"line": match.line, "offset": match.offset, "text": match.text}) + b"\n"
         except OSError as exc:
             yield orjson.dumps({"error": f"log unreadable: {exc.strerror}"}) + b"\n"
-        yield orjson.dumps({"done": True, "matches": count, "truncated": count >= limit}) + b"\n"
+        except SearchTimeout as exc:
+            stopped = str(exc)
+        yield (
+            orjson.dumps(
+                {"done": True, "matches": count, "truncated": count >= limit or stopped is not None, "stopped": stopped}
+            )
+            + b"\n"
+        )
 
-    return Response(lines(), mimetype="application/x-ndjson")
+    response = Response(lines(), mimetype="application/x-ndjson")
+    response.call_on_close(once(searches.release))  # also when the client goes away mid-search
+    return response
 
 
 @bp.get("/log/raw")
