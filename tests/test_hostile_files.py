@@ -213,3 +213,32 @@ def test_log_searches_are_capped_and_time_boxed(make_run, client, scan, monkeypa
     monkeypatch.setattr(search_module, "BUDGET_S", 0.0)
     lines = client.get(url).text.strip().splitlines()
     assert '"stopped":"stopped after 0 s"' in lines[-1]
+
+
+def test_a_catastrophic_regex_stops_at_the_budget(make_run, client, scan, monkeypatch):
+    import time
+
+    import sptweb.logs.search as search_module
+
+    run_dir = make_run("p/r")
+    (run_dir / "train.out").write_text("a" * 40 + "!\n")
+    scan()
+    monkeypatch.setattr(search_module, "BUDGET_S", 0.1)
+    started = time.monotonic()
+    lines = client.get("/api/log/search?run=p/r&stream=run:train.out&regex=1&q=(a%7Caa)%2B%24").text.splitlines()
+    assert time.monotonic() - started < 2 and "too slow" in lines[-1]
+    bad = client.get("/api/log/search?run=p/r&stream=run:train.out&regex=1&q=(unclosed")
+    assert bad.status_code == 400 and "bad regular expression" in bad.json["error"]
+
+
+def test_a_huge_filter_expression_is_a_quick_clear_error(make_run, client, scan):
+    import time
+    from urllib.parse import quote
+
+    make_run("p/r")
+    scan()
+    started = time.monotonic()
+    response = client.get("/api/runs?filter=" + quote("a" * 16_000 + "=" + "b" * 100))
+    assert response.status_code == 400 and "at most 4,096" in response.json["error"]
+    assert client.get("/?filter=" + quote("x" * 16_000)).status_code == 200  # the page shows the error
+    assert time.monotonic() - started < 1

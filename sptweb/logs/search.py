@@ -5,11 +5,17 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from typing import Any
+
+import regex as regex_engine
 
 CHUNK = 8 << 20  # read 8 MB at a time: a 2 GB log never sits in memory
 BUDGET_S = 30.0  # a search stops here (a 2 GB log takes 3-4 s): an abandoned one cannot run on for minutes
 MAX_MATCHES = 500  # enough to read, small enough to render
 MAX_LINE = 2000  # characters of a matching line shown
+
+
+PATTERN_ERRORS = (re.error, regex_engine.error)  # what a bad user pattern raises
 
 
 class SearchTimeout(Exception):
@@ -25,12 +31,13 @@ class Match:
 
 @dataclass(frozen=True)
 class Query:
-    pattern: re.Pattern[bytes]
+    pattern: Any  # re.Pattern (plain text: the fast literal search) or regex.Pattern (user regexes: a timeout)
     fold: bool  # search a lower-cased copy of each block (same offsets: bytes.lower() keeps lengths)
+    bounded: bool = False  # a user regex: each block's matching runs under the search's remaining time
 
 
 def compile_query(query: str, regex: bool) -> Query:
-    """Raises re.error for a bad regex.
+    """Raises one of PATTERN_ERRORS for a bad regex.
 
     Smart case, as ripgrep does: an all-lowercase query ignores case, any
     capital makes it exact. A plain-text query ignoring case searches
@@ -40,8 +47,10 @@ def compile_query(query: str, regex: bool) -> Query:
     ignore_case = query == query.lower()
     if not regex:
         return Query(re.compile(re.escape(query.encode("utf-8"))), fold=ignore_case)
-    flags = re.MULTILINE | (re.IGNORECASE if ignore_case else 0)  # ^ and $: line start and end
-    return Query(re.compile(query.encode("utf-8"), flags), fold=False)
+    # The `regex` engine, not `re`: it can stop a catastrophic pattern such as (a|aa)+$ at a timeout
+    # (measured on 93 MB: 0.87 s vs re 0.56 s; google-re2's binding took 3.8 s).
+    flags = regex_engine.MULTILINE | (regex_engine.IGNORECASE if ignore_case else 0)  # ^ and $: line start and end
+    return Query(regex_engine.compile(query.encode("utf-8"), flags), fold=False, bounded=True)
 
 
 def search(path: str, query: Query, limit: int = MAX_MATCHES, budget_s: float = BUDGET_S):
@@ -59,11 +68,14 @@ def search(path: str, query: Query, limit: int = MAX_MATCHES, budget_s: float = 
             pending += block
             cut = pending.rfind(b"\n") + 1 if block else len(pending)
             complete, pending_rest = pending[:cut], pending[cut:]
-            for match in _matches_in(complete, query, line_number, offset):
-                yield match
-                found += 1
-                if found >= limit:
-                    return
+            try:
+                for match in _matches_in(complete, query, line_number, offset, deadline):
+                    yield match
+                    found += 1
+                    if found >= limit:
+                        return
+            except TimeoutError:  # a user regex that backtracks without end
+                raise SearchTimeout(f"stopped after {budget_s:.0f} s (the regular expression is too slow)") from None
             line_number += complete.count(b"\n")
             offset += len(complete)
             pending = pending_rest
@@ -71,11 +83,15 @@ def search(path: str, query: Query, limit: int = MAX_MATCHES, budget_s: float = 
                 return
 
 
-def _matches_in(data: bytes, query: Query, first_line: int, base_offset: int):
+def _matches_in(data: bytes, query: Query, first_line: int, base_offset: int, deadline: float):
     """Matching lines of a block of complete lines; line numbers by counting newlines once."""
     last_end, line = 0, first_line
     haystack = data.lower() if query.fold else data
-    for hit in query.pattern.finditer(haystack):
+    if query.bounded:
+        hits = query.pattern.finditer(haystack, timeout=max(0.001, deadline - time.monotonic()))
+    else:
+        hits = query.pattern.finditer(haystack)
+    for hit in hits:
         start = data.rfind(b"\n", 0, hit.start()) + 1
         if start < last_end:
             continue  # another hit on a line already reported

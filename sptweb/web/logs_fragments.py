@@ -5,12 +5,10 @@ The tab itself is rendered by the run page (`run_tabs.logs_context`).
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, Response, render_template, request, stream_template, url_for
 
 from ..logs.render import render_line, render_lines
-from ..logs.search import SearchTimeout, compile_query
+from ..logs.search import PATTERN_ERRORS, SearchTimeout, compile_query
 from .args import lenient_int
 from .current import get_scanner
 from .limits import MAX_SEARCHES, once, slots
@@ -56,7 +54,7 @@ def search():
         return ""
     try:
         pattern = compile_query(query, regex=request.args.get("regex") == "1")
-    except re.error as exc:  # tell the user; the page stays as it was
+    except PATTERN_ERRORS as exc:  # tell the user; the page stays as it was
         return render_template("_log_search.html", error=f"bad regular expression: {exc}", matches=[], query=query)
     searches = slots("search")
     if not searches.acquire(MAX_SEARCHES):

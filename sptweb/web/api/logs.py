@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import re
 
 import orjson
 from flask import Response, abort, send_file
 
-from ...logs.search import MAX_MATCHES, SearchTimeout, compile_query
+from ...logs.search import MAX_MATCHES, PATTERN_ERRORS, SearchTimeout, compile_query
 from .. import args
 from ..current import get_scanner
 from ..limits import MAX_SEARCHES, once, slots
@@ -95,7 +94,7 @@ def _pattern():
     query = args.required("q")
     try:
         return compile_query(query, regex=args.choice("regex", ("0", "1")) == "1")
-    except re.error as exc:
+    except PATTERN_ERRORS as exc:
         abort(400, description=f"bad regular expression: {exc}")
 
 
