@@ -63,6 +63,11 @@ def _config(args: argparse.Namespace, runs_dir: str) -> Config:
     overrides = {"auth": False} if args.no_auth else {}
     if args.token:
         overrides["token"] = args.token
+        print(
+            "sptweb: WARNING: --token is visible to every user of this machine in `ps`; "
+            "prefer SPTWEB_TOKEN or the token file",
+            file=sys.stderr,
+        )
     if args.no_auth:
         print(
             "sptweb: WARNING: --no-auth: anyone who can reach this port can read your runs and edit their notes",

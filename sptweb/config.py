@@ -13,6 +13,10 @@ DEFAULT_STALE_AFTER_S = 300.0
 DEFAULT_POLL_S = 1.0
 
 
+class StartupError(Exception):
+    """A problem the user can fix (bad folder, busy port, a token file others can read): one line, exit 1."""
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything the app and the scanner need to know at start-up."""

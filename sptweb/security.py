@@ -16,6 +16,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, redirect, render_template, request
 
+from .config import StartupError
 from .web.responses import json_error
 
 COOKIE_MAX_AGE = 30 * 24 * 3600  # bookmarks keep working for a month of restarts
@@ -47,6 +48,10 @@ def load_or_create_token(path: str | None = None) -> str:
     """The token kept (mode 0600) in the user's config dir, created on first use, so URLs survive restarts."""
     path = path or token_path()
     try:
+        if os.stat(path).st_mode & 0o077:  # group or others could read it, and so get in
+            raise StartupError(
+                f"{path} can be read by other users; run `chmod 600 {path}` (or delete it for a new token)"
+            )
         with open(path) as handle:
             token = handle.read().strip()
         if token:

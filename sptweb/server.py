@@ -8,11 +8,10 @@ import sys
 
 from waitress import create_server
 
+from .config import StartupError
 from .scan import Scanner, scanner_of
 
-
-class StartupError(Exception):
-    """A problem the user can fix (bad folder, busy port): printed as one line, exit 1."""
+__all__ = ["StartupError", "listen", "serve"]
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -172,3 +172,15 @@ def test_no_auth_warns(tmp_path, runs_root):
             assert "WARNING: --no-auth" in process.stderr.read()
         finally:
             process.kill()
+
+
+def test_a_token_file_others_can_read_is_refused_with_the_fix(tmp_path):
+    from sptweb.config import StartupError
+
+    path = tmp_path / "token"
+    path.write_text("abc\n")
+    path.chmod(0o644)
+    with pytest.raises(StartupError, match="chmod 600"):
+        load_or_create_token(str(path))
+    path.chmod(0o600)
+    assert load_or_create_token(str(path)) == "abc"
