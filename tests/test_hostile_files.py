@@ -242,3 +242,89 @@ def test_a_huge_filter_expression_is_a_quick_clear_error(make_run, client, scan)
     assert response.status_code == 400 and "at most 4,096" in response.json["error"]
     assert client.get("/?filter=" + quote("x" * 16_000)).status_code == 200  # the page shows the error
     assert time.monotonic() - started < 1
+
+
+def _corpus(root):
+    """Malformed run folders, one per case: name -> the folder to create it in."""
+    import os
+
+    cases = {}
+
+    def case(name, files=None, special=None):
+        folder = root / "bad" / name
+        folder.mkdir(parents=True)
+        for file_name, data in (files or {}).items():
+            (folder / file_name).write_bytes(data)
+        for file_name, kind in (special or {}).items():
+            if kind == "fifo":
+                os.mkfifo(folder / file_name)
+            else:
+                os.symlink(kind, folder / file_name)
+        cases[name] = folder
+
+    sidecar = b'{"status": "running"}'
+    for name, raw in HOSTILE_SIDECARS.items():
+        case(name, {"sidecar.json": raw, "metrics.csv": b"step,loss\n0,1\n"})
+    case("fifo-metrics", {"sidecar.json": sidecar}, {"metrics.csv": "fifo", "media.jsonl": "fifo"})
+    case("zero-metrics", {"sidecar.json": sidecar}, {"metrics.csv": "/dev/zero"})
+    case("bad-csv", {"sidecar.json": sidecar, "metrics.csv": b"\xff\xfe,,\n\x00\x00\n" + b"," * 100_000 + b"\n"})
+    case(
+        "bad-media",
+        {"sidecar.json": sidecar, "media.jsonl": b"[" * 10_000 + b"\n" + b'{"path": "../../../etc/passwd"}\n'},
+    )
+    case("bad-overlay", {"sidecar.json": sidecar, "sptweb-overlay.json": b'{"tags_added": [' + b"1" * 5000 + b"]}"})
+    case("bad-yaml", {"metrics.csv": b"step,loss\n0,1\n", "hparams.yaml": b"a: &a [*a, *a]\n" + b"- " * 5000})
+    case("bad-events", {"events.out.tfevents.1.x": b"\xff" * 64})
+    return cases
+
+
+def _tree_state(root):
+    import os
+
+    return {
+        path: os.lstat(path).st_mtime_ns
+        for path in root.rglob("*")
+        if not path.name.startswith((".sptweb-overlay", "sptweb-overlay")) and not path.is_dir()
+    }
+
+
+def test_the_malformed_corpus_on_every_route(make_run, make_app, runs_root):
+    from urllib.parse import quote
+
+    from sptweb.scan import scanner_of
+
+    make_run("healthy/a", metrics="step,loss\n0,1\n", hparams={"lr": 0.1})
+    make_run("healthy/b", metrics="step,loss\n0,2\n", hparams={"lr": 0.2})
+    cases = _corpus(runs_root)
+    app = make_app(sse_lifetime=0.0)
+    scanner_of(app).scan_once()
+    client = app.test_client()
+    before = _tree_state(runs_root)
+    listed = {run["run_id"] for run in client.get("/api/runs?per_page=1000").json["runs"]}
+    assert {"healthy/a", "healthy/b"} <= listed
+    for name in cases:
+        run_id = quote(f"bad/{name}")
+        routes = [
+            f"/run/{run_id}",
+            *(f"/run/{run_id}?tab={tab}" for tab in ("metrics", "media", "logs", "config")),
+            f"/run/{run_id}?part=header",
+            f"/api/metrics?run={run_id}",
+            f"/api/metrics?run={run_id}&format=csv",
+            f"/api/media?run={run_id}",
+            f"/api/logs?run={run_id}",
+            f"/compare?runs={run_id},healthy/a",
+            f"/compare?runs={run_id},healthy/a&view=diff",
+            f"/compare?runs={run_id},healthy/a&view=scatter",
+            f"/compare?runs={run_id},healthy/a&view=media",
+            f"/api/compare?runs={run_id},healthy/a&key=loss",
+            f"/events?run={run_id}",
+            "/?sort=-created&group=hp.lr",
+        ]
+        for route in routes:
+            response = client.get(route)
+            assert response.status_code < 500, (name, route, response.status_code, response.text[:200])
+            response.close()
+        edit = client.patch(f"/api/meta?run={run_id}", json={"notes": "ok"})
+        assert edit.status_code < 500, (name, edit.text[:200])
+    changed = {path for path, mtime in _tree_state(runs_root).items() if before.get(path) != mtime}
+    assert not changed, changed  # nothing but the viewer's overlay (and its lock) was written
