@@ -13,6 +13,8 @@ from .scan import Scanner, scanner_of
 
 __all__ = ["StartupError", "listen", "serve"]
 
+CONNECTION_LIMIT = 2000  # file descriptors are the bound: 2,000 sockets are well under a login node's ulimit
+
 
 def listen(host: str, port: int) -> socket.socket:
     """Bind the port before doing any work, so a busy port fails fast with one line."""
@@ -33,7 +35,13 @@ def serve(app, sock: socket.socket, threads: int) -> None:
         sockets=[sock],
         threads=threads,
         ident="sptweb",
-        channel_timeout=60,  # SSE streams send a keepalive every 15 s, so this never cuts them
+        # Idle connections are closed after this: SSE streams send a keepalive every 15 s, so it
+        # never cuts them, while a connection that sends nothing is gone in 20 s.
+        channel_timeout=20,
+        # waitress reads requests in its event loop and hands only complete ones to threads, so
+        # slow or idle connections cost no thread; past this many it stops accepting (its default,
+        # 100, let 100 idle sockets of any user on the node lock the owner out).
+        connection_limit=CONNECTION_LIMIT,
     )
     host, port = sock.getsockname()[:2]
     scanner = scanner_of(app)

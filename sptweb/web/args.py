@@ -49,7 +49,7 @@ def name_list(name: str, known: list[str]) -> list[str]:
     A single value that is itself a known name is kept whole (`keys=val/acc,top1`).
     """
     values = request.args.getlist(name)
-    if len(values) == 1 and values[0] not in known:
+    if len(values) == 1 and values[0] not in set(known):
         values = [part.strip() for part in values[0].split(",")]
     return list(dict.fromkeys(value for value in values if value))
 
