@@ -328,3 +328,12 @@ def test_the_malformed_corpus_on_every_route(make_run, make_app, runs_root):
         assert edit.status_code < 500, (name, edit.text[:200])
     changed = {path for path, mtime in _tree_state(runs_root).items() if before.get(path) != mtime}
     assert not changed, changed  # nothing but the viewer's overlay (and its lock) was written
+
+
+def test_thousands_of_tags_keep_pages_small(make_run, client, scan):
+    make_run("tagged", tags=[f"t{index}" for index in range(3000)])
+    scan()
+    table, page = client.get("/").text, client.get("/run/tagged").text
+    assert "+2992" in table and len(table) < 200_000
+    assert "+2800 more" in page and len(page) < 400_000
+    assert len(client.get("/api/runs").json["runs"][0]["tags"]) == 3000  # the API keeps them all
