@@ -337,3 +337,12 @@ def test_thousands_of_tags_keep_pages_small(make_run, client, scan):
     assert "+2992" in table and len(table) < 200_000
     assert "+2800 more" in page and len(page) < 400_000
     assert len(client.get("/api/runs").json["runs"][0]["tags"]) == 3000  # the API keeps them all
+
+
+def test_an_output_dir_outside_the_runs_root_is_not_followed(make_run, client, scan, tmp_path):
+    elsewhere = tmp_path / "someone-elses"
+    elsewhere.mkdir()
+    (elsewhere / "private.log").write_text("secret\n")
+    make_run("p/r", hparams={"output_dir": str(elsewhere)})
+    scan()
+    assert client.get("/api/logs?run=p/r").json["streams"] == []

@@ -215,3 +215,9 @@ def test_logs_tab_default_stream_with_ranks_and_run_dir_logs(client, sweep_run, 
     assert "hello from the run dir" in response.text and "rank0.out" in response.text  # ranks still one click away
     log_only = client.get("/run/proj/4000001_7/run?tab=logs&stream=output:slurm-123.log")
     assert log_only.status_code == 200 and "slurm says hi" in log_only.text
+
+
+def test_osc_and_lone_escape_bytes_never_reach_the_html():
+    html = str(render_line("a\x1b]8;;http://evil\x07link\x1b]8;;\x07 b\x1b]0;title\x1b\\ c\x1b d\x1b[31mred"))
+    assert "\x1b" not in html and "\x07" not in html and "evil" not in html and "title" not in html
+    assert html.startswith("alink b c d") and "red" in html

@@ -18,6 +18,15 @@ if TYPE_CHECKING:  # run records come from scan/, which imports this package
     from ..scan.records import RunRecord
 
 
+@dataclass(frozen=True)
+class LogPlaces:
+    """Where logs may be found besides the run dir: --logs templates, and the roots output_dir must be under."""
+
+    templates: tuple[str, ...] = ()
+    output_roots: tuple[str, ...] = ()  # real paths; empty: output_dir is not restricted
+
+
+DEFAULT_PLACES = LogPlaces()
 RUN_DIR_SUFFIXES = (".out", ".err")
 OUTPUT_DIR_SUFFIXES = (".out", ".err", ".log")
 KIND_ORDER = {"out": 0, "err": 1, "log": 2}
@@ -42,13 +51,13 @@ class LogStream:
         return os.path.basename(self.path)
 
 
-def watched_dirs(run: RunRecord, templates: tuple[str, ...] = ()) -> list[str]:
+def watched_dirs(run: RunRecord, places: LogPlaces = DEFAULT_PLACES) -> list[str]:
     """The directories whose listing decides the streams (their mtimes key the cache)."""
-    dirs = [run.path, *dict.fromkeys(os.path.dirname(path) for _, path in _named_files(run, templates))]
+    dirs = [run.path, *dict.fromkeys(os.path.dirname(path) for _, path in _named_files(run, places.templates))]
     hydra = _hydra_dir(run)
     if hydra:
         dirs.append(hydra)
-    output_dir = _output_dir(run)
+    output_dir = _output_dir(run, places.output_roots)
     if output_dir:
         dirs.append(output_dir)
     submitit = _submitit_dir(run, output_dir)
@@ -57,14 +66,14 @@ def watched_dirs(run: RunRecord, templates: tuple[str, ...] = ()) -> list[str]:
     return dirs
 
 
-def discover(run: RunRecord, templates: tuple[str, ...] = ()) -> list[LogStream]:
+def discover(run: RunRecord, places: LogPlaces = DEFAULT_PLACES) -> list[LogStream]:
     """Every stream, without sizes (the store stats them when listing)."""
-    streams = _job_logs(run, templates)
+    streams = _job_logs(run, places)
     streams += _plain_logs(run.path, "run", RUN_DIR_SUFFIXES)
     hydra = _hydra_dir(run)
     if hydra and os.path.realpath(hydra) != os.path.realpath(run.path):
         streams += _plain_logs(hydra, "hydra", (".log",))
-    output_dir = _output_dir(run)
+    output_dir = _output_dir(run, places.output_roots)
     if output_dir and os.path.realpath(output_dir) != os.path.realpath(run.path):
         streams += _plain_logs(output_dir, "output", OUTPUT_DIR_SUFFIXES)
     submitit = _submitit_dir(run, output_dir)
@@ -73,20 +82,20 @@ def discover(run: RunRecord, templates: tuple[str, ...] = ()) -> list[LogStream]
     return streams
 
 
-def places_looked(run: RunRecord, templates: tuple[str, ...] = ()) -> list[str]:
+def places_looked(run: RunRecord, places: LogPlaces = DEFAULT_PLACES) -> list[str]:
     """Where logs were looked for, in words, for a run that has none."""
-    places = [f"{run.path}/*.out, *.err"]
-    places += [f"{path} (from {source})" for source, path in _named_files(run, templates)]
+    looked = [f"{run.path}/*.out, *.err"]
+    looked += [f"{path} (from {source})" for source, path in _named_files(run, places.templates)]
     if run.side.run_meta.slurm_job_id and not run.job_logs:
-        places.append(
+        looked.append(
             f"SLURM job {run.side.run_meta.slurm_job_id}: scontrol no longer knows it (or is not on this node)"
         )
-    if not templates:
-        places.append("no --logs template (e.g. --logs '/nfs/me/slurm/{slurm_job_id}_{slurm_array_task_id}.out')")
-    output_dir = _output_dir(run)
+    if not places.templates:
+        looked.append("no --logs template (e.g. --logs '/nfs/me/slurm/{slurm_job_id}_{slurm_array_task_id}.out')")
+    output_dir = _output_dir(run, places.output_roots)
     if output_dir:
-        places.append(f"{output_dir}/*.out, *.err, *.log (hparams output_dir)")
-    return places
+        looked.append(f"{output_dir}/*.out, *.err, *.log (hparams output_dir)")
+    return looked
 
 
 def _named_files(run: RunRecord, templates: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -113,10 +122,10 @@ def _template_fields(run: RunRecord) -> dict:
     return {key: value for key, value in fields.items() if value is not None}
 
 
-def _job_logs(run: RunRecord, templates: tuple[str, ...]) -> list[LogStream]:
+def _job_logs(run: RunRecord, places: LogPlaces) -> list[LogStream]:
     """The job's own stdout/stderr: a file SLURM named first as out, a second as err (or by suffix)."""
     streams, seen = [], set()
-    for source, path in _named_files(run, templates):
+    for source, path in _named_files(run, places.templates):
         if path in seen or not os.path.isfile(path):
             continue
         seen.add(path)
@@ -162,9 +171,16 @@ def _rank_logs(directory: str) -> list[LogStream]:
     return sorted(streams, key=lambda stream: (stream.rank, KIND_ORDER[stream.kind]))
 
 
-def _output_dir(run: RunRecord) -> str | None:
+def _output_dir(run: RunRecord, allowed_roots: tuple[str, ...] = ()) -> str | None:
+    """hparams' output_dir, if it is a directory below the runs roots: a sidecar must not point the
+    viewer at anyone's files (with no roots given, any directory)."""
     output_dir = run.meta.hparams.get("output_dir")
-    return output_dir if isinstance(output_dir, str) and output_dir and os.path.isdir(output_dir) else None
+    if not (isinstance(output_dir, str) and output_dir and os.path.isdir(output_dir)):
+        return None
+    real = os.path.realpath(output_dir)
+    if allowed_roots and not any(real == root or real.startswith(root + os.sep) for root in allowed_roots):
+        return None
+    return output_dir
 
 
 def _submitit_dir(run: RunRecord, output_dir: str | None) -> str | None:

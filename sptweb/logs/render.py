@@ -7,8 +7,9 @@ import re
 
 from markupsafe import Markup, escape
 
-_ESCAPE = re.compile(r"\x1b\[([0-9;?]*)([A-Za-z])|\x1b[()][A-Za-z0-9]|\x1b[=>78]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")  # shown as nothing, never raw
+# CSI (colours, cursor moves), charset and keypad switches, and OSC (titles, hyperlinks: ESC ] … BEL or ST).
+_ESCAPE = re.compile(r"\x1b\[([0-9;?]*)([A-Za-z])|\x1b[()][A-Za-z0-9]|\x1b[=>78]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # shown as nothing, never raw (a lone ESC included)
 BASIC_COLOURS = 8
 
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from . import reader, search
-from .discovery import LogStream, discover, places_looked, watched_dirs
+from .discovery import LogPlaces, LogStream, discover, places_looked, watched_dirs
 from .excerpt import EXCERPT_WINDOW, error_excerpt
 
 if TYPE_CHECKING:  # run records come from scan/, which imports this package
@@ -23,18 +23,19 @@ MAX_CACHED_RUNS = 512  # stream lists are small; this only bounds a days-long se
 
 
 class LogStore:
-    def __init__(self, templates: tuple[str, ...] = ()) -> None:
-        self.templates = templates  # --logs: paths of job logs, formatted with each run's fields
+    def __init__(self, templates: tuple[str, ...] = (), roots: tuple[str, ...] = ()) -> None:
+        # --logs templates; and output_dir is followed only below the runs roots
+        self.places = LogPlaces(templates, tuple(os.path.realpath(root) for root in roots))
         self._cache: dict[str, tuple[tuple, list[LogStream]]] = {}
         self._lock = threading.Lock()
 
     def streams(self, run: RunRecord) -> list[LogStream]:
         """The run's streams with current sizes; re-discovered only when a watched directory changed."""
-        signature = tuple(_mtime(directory) for directory in watched_dirs(run, self.templates))
+        signature = tuple(_mtime(directory) for directory in watched_dirs(run, self.places))
         with self._lock:
             cached = self._cache.get(run.run_id)
         if cached is None or cached[0] != signature:
-            cached = (signature, discover(run, self.templates))
+            cached = (signature, discover(run, self.places))
             with self._lock:
                 if len(self._cache) >= MAX_CACHED_RUNS:
                     self._cache.clear()
@@ -72,7 +73,7 @@ class LogStore:
         return None, b""
 
     def places_looked(self, run: RunRecord) -> list[str]:
-        return places_looked(run, self.templates)
+        return places_looked(run, self.places)
 
 
 def _with_stat(stream: LogStream) -> LogStream:

@@ -112,7 +112,7 @@ class Scanner:
         self.snapshot = Snapshot()
         self._listings = ListingCache()
         self.metrics = MetricsStore(config.metrics_cache_mb << 20)  # parsed lazily, on first request
-        self.logs = LogStore(config.log_templates)
+        self.logs = LogStore(config.log_templates, tuple(path for _, path in self.roots))
         self.media = MediaStore(embedded=lambda run_dir: self.metrics.get(run_dir, kind="tensorboard"))
         self.overlays = OverlayStore()
         self._polls = 1  # the full sweep falls on later polls, not the first walk after a restart
