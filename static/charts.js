@@ -143,7 +143,10 @@
       });
     }
     page.root.querySelectorAll("details.metric-group").forEach(function (group) {
-      group.addEventListener("toggle", loadVisible);
+      group.addEventListener("toggle", function () {
+        if (group.open) materialize(group);
+        loadVisible();
+      });
     });
   }
 
@@ -151,10 +154,17 @@
 
   function applyFilter() {
     var filter = options().filter;
+    page.root.querySelectorAll("details.metric-group[data-keys]").forEach(function (group) {
+      var found = filter !== "" && JSON.parse(group.dataset.keys).some(function (key) {
+        return key.toLowerCase().indexOf(filter) >= 0;
+      });
+      if (found) materialize(group);
+    });
     page.root.querySelectorAll(".panel").forEach(function (panel) {
       panel.hidden = filter !== "" && panel.dataset.key.toLowerCase().indexOf(filter) < 0;
     });
     page.root.querySelectorAll("details.metric-group").forEach(function (group) {
+      if (group.dataset.keys) { group.hidden = filter !== ""; return; } // not built: no key matched
       group.hidden = !group.querySelector(".panel:not([hidden])");
       if (filter !== "" && !group.hidden) group.open = true; // a name filter shows what it found
     });
@@ -356,6 +366,25 @@
     if (!banner || !text) return;
     banner.textContent = text;
     banner.hidden = false;
+  }
+
+  // A closed group of many panels arrives as its keys only: build its panels from the page's template.
+  function materialize(group) {
+    if (!group.dataset.keys) return;
+    var keys = JSON.parse(group.dataset.keys);
+    delete group.dataset.keys;
+    var template = page.root.querySelector("template.panel-template").content.firstElementChild;
+    var box = group.querySelector(".panels");
+    keys.forEach(function (key) {
+      var panel = template.cloneNode(true);
+      panel.dataset.key = key;
+      var title = panel.querySelector("h3");
+      title.textContent = key;
+      title.title = key;
+      var png = panel.querySelector("a.png");
+      if (png) png.setAttribute("download", png.getAttribute("download").replace("__KEY__", key.replace(/\//g, "_")));
+      box.appendChild(panel);
+    });
   }
 
   function chunks(items, size) {
