@@ -156,3 +156,18 @@ def _x_column(columns, position: int | None, rows: int) -> np.ndarray:
 
 def _empty_chunk() -> Chunk:
     return Chunk(0, np.empty(0), np.empty(0), {})
+
+
+def looks_like_header(line: bytes) -> bool:
+    """A CSV line with no number in it but some text: a header, not data (rows hold numbers or nothing)."""
+    cells = [cell.strip().strip(b'"') for cell in line.rstrip(b"\r").split(b",")]
+    text = [cell for cell in cells if cell]
+    if not text:
+        return False
+    for cell in text:
+        try:
+            float(cell)
+            return False
+        except ValueError:
+            continue
+    return not all(cell.lower() in (b"nan", b"inf", b"-inf") for cell in text)

@@ -17,7 +17,8 @@ from stat import S_ISREG
 
 import numpy as np
 
-from .csvparse import Chunk, Header, parse_header, parse_rows
+from .csvparse import Chunk, Header, looks_like_header, parse_header, parse_rows
+from .epochs import EpochOfStep
 from .growable import GrowableArray
 
 METRICS_FILE = "metrics.csv"
@@ -132,7 +133,7 @@ class RunMetrics:
         header: Header | None = None
         rows_before = self.rows
         for line in data[start:stop].split(b"\n"):
-            names = parse_header(line).names if _looks_like_header(line) else ()
+            names = parse_header(line).names if looks_like_header(line) else ()
             current = (header or self.header).names
             # A header names step, epoch or a column already known; a line of junk text is not one.
             if not {"step", "epoch", *current} & set(names):
@@ -229,55 +230,6 @@ def _x_with_fallback(own: np.ndarray, other: np.ndarray, row_index: np.ndarray, 
     if column is None:
         return row_index
     return np.where(np.isnan(own) & np.isnan(other), row_index, own)
-
-
-def _looks_like_header(line: bytes) -> bool:
-    """A CSV line with no number in it but some text: a header, not data (rows hold numbers or nothing)."""
-    cells = [cell.strip().strip(b'"') for cell in line.rstrip(b"\r").split(b",")]
-    text = [cell for cell in cells if cell]
-    if not text:
-        return False
-    for cell in text:
-        try:
-            float(cell)
-            return False
-        except ValueError:
-            continue
-    return not all(cell.lower() in (b"nan", b"inf", b"-inf") for cell in text)
-
-
-class EpochOfStep:
-    """The epoch each step belongs to, learned from the rows that log both.
-
-    Lightning's `LearningRateMonitor` (and any metric logged with its own
-    call) writes rows with a step but an empty epoch cell; in epoch mode such
-    a row takes the epoch of its step, or of the nearest earlier step seen so
-    far (epochs never go back as steps grow). Only the steps where the epoch
-    changes are kept, so an append costs its own rows plus one per epoch.
-    """
-
-    def __init__(self) -> None:
-        self.steps = np.empty(0)  # ascending: the first step seen of each epoch
-        self.epochs = np.empty(0)
-
-    def fill(self, step: np.ndarray, epoch: np.ndarray) -> np.ndarray:
-        known = np.isfinite(step) & np.isfinite(epoch)
-        if known.any():
-            self._learn(step[known], epoch[known])
-        missing = np.isnan(epoch) & np.isfinite(step)
-        if not missing.any() or len(self.steps) == 0:
-            return epoch
-        at = np.searchsorted(self.steps, step[missing], side="right") - 1
-        filled = epoch.copy()
-        filled[np.flatnonzero(missing)] = np.where(at >= 0, self.epochs[np.maximum(at, 0)], np.nan)
-        return filled
-
-    def _learn(self, steps: np.ndarray, epochs: np.ndarray) -> None:
-        steps, epochs = np.concatenate([self.steps, steps]), np.concatenate([self.epochs, epochs])
-        order = np.argsort(steps, kind="stable")
-        steps, epochs = steps[order], epochs[order]
-        changes = np.concatenate([[True], epochs[1:] != epochs[:-1]])
-        self.steps, self.epochs = steps[changes], epochs[changes]
 
 
 class MetricsStore:

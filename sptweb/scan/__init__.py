@@ -8,8 +8,9 @@ the user's cache directory so a restart shows the table at once.
 
 from .changes import ChangeFeed, ChangeSet
 from .records import RunFiles, RunRecord, column_value
-from .scanner import Scanner, Snapshot, scanner, scanner_of
+from .scanner import Scanner, scanner, scanner_of
 from .sidecar import SidecarError, SidecarMeta, parse_sidecar
+from .snapshot import Snapshot
 
 __all__ = [
     "ChangeFeed",

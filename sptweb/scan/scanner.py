@@ -11,10 +11,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from dataclasses import replace
 
 from ..config import Config
 from ..edits import OverlayStore
@@ -26,10 +24,10 @@ from .changes import ChangeFeed, ChangeSet
 from .probe import broken_run, check_run, files_grew, same_for_table, summary_churn
 from .records import REQUEUE_STATUS, RUNNING, RunRecord, printable_id
 from .slurm import SlurmWatcher
+from .snapshot import Snapshot
 from .walker import ListingCache, Visit
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # Every Nth poll also re-stats the files of finished runs whose directory
 # mtime did not change, catching in-place rewrites that a rename-based writer
@@ -54,42 +52,6 @@ SLOW_VISIT_S = 150e-6
 SUMMARY_CHURN_EVERY_S = 10.0
 # Where `init_app` registers the scanner; views reach it through the app.
 EXTENSION_KEY = "sptweb.scanner"
-
-
-class SnapshotMemo:
-    """Results derived from one snapshot (sorted orders, column lists), kept as long as it is current.
-
-    A snapshot never changes, so nothing here goes stale; the next poll's
-    snapshot starts with an empty memo. Two threads may compute the same key
-    at once: both get a correct result and one of them is kept.
-    """
-
-    __slots__ = ("_results",)
-
-    def __init__(self) -> None:
-        self._results: dict = {}
-
-    def get(self, key, compute: Callable[[], T]) -> T:
-        results = self._results
-        if key not in results:
-            results[key] = compute()
-        return results[key]
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """Everything views need, immutable: swap it whole, read it without locks."""
-
-    runs: dict[str, RunRecord] = field(default_factory=dict)
-    version: int = 0
-    phase: str = "starting"  # starting -> walking (first walk) -> ready
-    dirs_done: int = 0
-    dirs_total: int = 0
-    scanned_at: float | None = None
-    memo: SnapshotMemo = field(default_factory=SnapshotMemo, compare=False, repr=False)
-
-    def get(self, run_id: str) -> RunRecord | None:
-        return self.runs.get(run_id)
 
 
 class Scanner:
