@@ -42,6 +42,7 @@ def serve(app, sock: socket.socket, threads: int) -> None:
         # slow or idle connections cost no thread; past this many it stops accepting (its default,
         # 100, let 100 idle sockets of any user on the node lock the owner out).
         connection_limit=CONNECTION_LIMIT,
+        asyncore_use_poll=True,  # select() fails past 1,024 descriptors; poll() has no such limit
     )
     host, port = sock.getsockname()[:2]
     scanner = scanner_of(app)
