@@ -46,9 +46,18 @@ def replayed(runs_root, scenario: str, name: str = "spt/run", until: str | None 
     return replayer
 
 
-def expire_cache(scanner) -> None:
-    """As if the 30 s cache of SLURM answers had run out."""
+def rescan(scanner) -> None:
+    """Scan again as if the 30 s cache of SLURM answers had run out."""
     scanner._slurm._states_at = scanner._slurm._logs_at = float("-inf")
+    scanner.scan_once()
+
+
+def scanned_app(make_app, runs_root, scenario: str = "killed"):
+    """A replayed spt run and an app that has scanned it once: (app, scanner)."""
+    replayed(runs_root, scenario)
+    app = make_app()
+    scanner_of(app).scan_once()
+    return app, scanner_of(app)
 
 
 def test_a_running_run_whose_job_left_the_queue_is_lost_and_says_why(fake_slurm, make_app, runs_root, tmp_path):
@@ -56,14 +65,10 @@ def test_a_running_run_whose_job_left_the_queue_is_lost_and_says_why(fake_slurm,
     err.write_text("epoch 1 ...\n" + TRACEBACK)
     fake_slurm.queue(f"{JOB} RUNNING\n")
     fake_slurm.jobs(f"JobId={JOB} JobName=train StdOut={tmp_path}/slurm-{JOB}.out StdErr={err}\n")
-    replayed(runs_root, "killed")
-    app = make_app()
-    scanner = scanner_of(app)
-    scanner.scan_once()
+    app, scanner = scanned_app(make_app, runs_root)
     assert scanner.snapshot.get("spt/run").status == "running"
     fake_slurm.queue("")  # the job is gone: the OOM killer took it, the writer never said
-    expire_cache(scanner)
-    scanner.scan_once()
+    rescan(scanner)
     run = scanner.snapshot.get("spt/run")
     assert run.status == "lost" and run.job_logs == (f"{tmp_path}/slurm-{JOB}.out", str(err))
     page = app.test_client().get("/run/spt/run").text
@@ -75,13 +80,9 @@ def test_a_running_run_whose_job_left_the_queue_is_lost_and_says_why(fake_slurm,
 def test_job_log_paths_survive_the_job_leaving_slurmctld(fake_slurm, make_app, runs_root, tmp_path):
     fake_slurm.queue(f"{JOB} RUNNING\n")
     fake_slurm.jobs(f"JobId={JOB} StdOut={tmp_path}/job.out StdErr={tmp_path}/job.out\n")
-    replayed(runs_root, "killed")
-    app = make_app()
-    scanner = scanner_of(app)
-    scanner.scan_once()
+    _, scanner = scanned_app(make_app, runs_root)
     fake_slurm.jobs("")  # slurmctld forgot the job (MinJobAge)
-    expire_cache(scanner)
-    scanner.scan_once()
+    rescan(scanner)
     assert scanner.snapshot.get("spt/run").job_logs == (f"{tmp_path}/job.out",)
     scanner.save_index()
     restarted = make_app()  # the paths are in the persisted index
@@ -97,8 +98,7 @@ def test_a_requeued_run_is_requeued_then_running_not_finished(fake_slurm, make_a
     run = scanner.snapshot.get("spt/run")
     assert run.meta.status == "finished" and run.status == "requeued"
     fake_slurm.queue(f"{JOB} RUNNING\n")
-    expire_cache(scanner)
-    scanner.scan_once()
+    rescan(scanner)
     assert scanner.snapshot.get("spt/run").status == "running"
 
 

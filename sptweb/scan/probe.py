@@ -13,8 +13,18 @@ import pwd
 from dataclasses import replace
 
 from ..edits import EMPTY, OVERLAY_FILE, OverlayError, OverlayStore
+from ..files import read_regular
 from ..metrics.tfevents import read_hparams
-from .records import FINISHED_STATUSES, FileSig, RunFiles, RunRecord, build_search_text, is_stale
+from .records import (
+    FINISHED_STATUSES,
+    FileSig,
+    RunFiles,
+    RunRecord,
+    build_search_text,
+    is_stale,
+    last_activity,
+    written_within,
+)
 from .sidecar import SidecarError, SidecarMeta, parse_sidecar
 from .sidefiles import (
     NO_RUN_META,
@@ -23,7 +33,6 @@ from .sidefiles import (
     parse_hparams_yaml,
     parse_run_meta,
     parse_summary_stats,
-    read_regular,
 )
 from .walker import SIDECAR, Listing, Visit
 
@@ -79,7 +88,7 @@ def check_run(
         meta=meta,
         files=files,
         error=error,
-        stale=is_stale(meta.status, _last_activity(files, meta), now, stale_after),
+        stale=is_stale(meta.status, last_activity(files, meta), now, stale_after),
         overlay=overlay,
         overlay_error=overlay_error,
         search_text=search_text,
@@ -191,7 +200,7 @@ def _lightning_meta(
     else:
         checkpoint = last.checkpoint_path
     newest = files.newest_write
-    running = newest is not None and now - newest <= stale_after
+    running = written_within(files, stale_after, now)
     first = min((sig[1] / 1e9 for sig in (files.hparams, files.metrics, files.events) if sig), default=None)
     created = min(first, last.created_at) if last is not None and last.created_at and first else first
     return SidecarMeta(
@@ -212,10 +221,6 @@ def _newest_checkpoint(path: str) -> str | None:
     except OSError:
         return None
     return max(checkpoints)[1] if checkpoints else None
-
-
-def _last_activity(files: RunFiles, meta: SidecarMeta) -> float | None:
-    return max((time for time in (files.newest_write, meta.updated_at) if time is not None), default=None)
 
 
 def _read_side_files(path: str, files: RunFiles) -> SideFiles:
@@ -262,8 +267,7 @@ def _read_sidecar(
 def _readable_meta(path: str, files: RunFiles, now: float, stale_after: float) -> SidecarMeta:
     """Without the sidecar: hparams from hparams.yaml, the writer's id, and a status read off file times."""
     run_meta = parse_run_meta(_read_or_empty(path, "run_meta.json"))
-    last_write = files.newest_write
-    live = last_write is not None and now - last_write <= stale_after
+    live = written_within(files, stale_after, now)
     created = min((sig[1] / 1e9 for sig in (files.run_meta, files.metrics, files.sidecar) if sig), default=None)
     return SidecarMeta(
         status="running" if live else "unknown",

@@ -94,9 +94,7 @@ class RunRecord:
 
     @property
     def last_activity(self) -> float | None:
-        """The newest sign of life: any file the job writes, or the sidecar's own `updated_at`."""
-        candidates = [time for time in (self.files.newest_write, self.meta.updated_at) if time is not None]
-        return max(candidates, default=None)
+        return last_activity(self.files, self.meta)
 
     def quiet_for(self, now: float) -> float | None:
         """Seconds since a training run last showed life, once that is over QUIET_AFTER_S; else None."""
@@ -164,6 +162,16 @@ class RunRecord:
             live = self.is_running and not self.stale
             end = (now or time.time()) if live else (self.files.heartbeat_mtime or self.meta.updated_at)
         return None if end is None else max(0.0, end - start)
+
+
+def last_activity(files: RunFiles, meta: SidecarMeta) -> float | None:
+    """The newest sign of life: any file the job writes, or the sidecar's own `updated_at`."""
+    return max((time for time in (files.newest_write, meta.updated_at) if time is not None), default=None)
+
+
+def written_within(files: RunFiles, seconds: float, now: float) -> bool:
+    """Did the job write a file in the last `seconds`? (A run without a readable sidecar looks live then.)"""
+    return files.newest_write is not None and now - files.newest_write <= seconds
 
 
 def printable(text: str) -> str:

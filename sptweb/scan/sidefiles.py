@@ -15,10 +15,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from ..files import read_regular
 from .sidecar import flatten
-
-__all__ = ["NO_RUN_META", "NO_SIDE_FILES", "RunMeta", "SideFiles", "read_regular"]
 
 SUMMARY_STATS = ("last", "min", "max", "count")
 
