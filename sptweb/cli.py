@@ -8,6 +8,7 @@ import os
 import shutil
 import sys
 import tempfile
+from typing import NoReturn
 
 from . import create_app
 from .config import Config
@@ -37,7 +38,7 @@ def _serve(args: argparse.Namespace) -> int:
     sock = listen(args.host, args.port)
     app = create_app(_config(args, runs_dir))
     serve(app, sock, args.threads)
-    return 0
+    return _exit_now(0)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -56,7 +57,14 @@ def _demo(args: argparse.Namespace) -> int:
         serve(app, sock, args.threads)
     finally:
         writer.stop()
-    return 0
+    return _exit_now(0)
+
+
+def _exit_now(code: int) -> NoReturn:
+    """Exit without joining threads: one stuck reading a hung NFS file must not keep a stopped server alive."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _config(args: argparse.Namespace, runs_dir: str) -> Config:

@@ -17,6 +17,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import Flask, redirect, render_template, request
 
 from .config import StartupError
+from .connections import AUTHENTICATED
 from .web.responses import json_error
 
 COOKIE_MAX_AGE = 30 * 24 * 3600  # bookmarks keep working for a month of restarts
@@ -36,6 +37,13 @@ CSP = "; ".join(
         "form-action 'self'",
         "frame-ancestors 'none'",
     ]
+)
+
+HEADERS = (  # on every response, the server's own error pages included (see connections.py)
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
 )
 
 
@@ -94,6 +102,7 @@ def init_app(app: Flask, config) -> None:
         via = _authenticated_by(config.token, cookie)
         if via is None:
             return _refuse_unauthenticated()
+        request.environ[AUTHENTICATED] = True  # the server never closes this connection to make room
         if via == "query" and request.method == "GET":
             return _drop_token_from_url(config.token, cookie)
         if request.method in STATE_CHANGING and via == "cookie" and not _same_origin():
@@ -102,10 +111,8 @@ def init_app(app: Flask, config) -> None:
 
     @app.after_request
     def headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        for name, value in HEADERS:
+            response.headers.setdefault(name, value)
         return response
 
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import resource
 import signal
 import socket
 import sys
 
-from waitress import create_server
-
 from .config import StartupError
+from .connections import GuardedServer
 from .scan import Scanner, scanner_of
+from .security import HEADERS
 
 __all__ = ["StartupError", "listen", "serve"]
 
-CONNECTION_LIMIT = 2000  # file descriptors are the bound: 2,000 sockets are well under a login node's ulimit
+CONNECTION_LIMIT = 2000  # sockets at once; each is a file descriptor (see _descriptors_for)
+PER_ADDRESS_LIMIT = 500  # untrusted sockets from one address (loopback is every user of the node)
+SPARE_DESCRIPTORS = 200  # files, logs and pipes the viewer itself opens besides the sockets
+SHUTDOWN_WAIT = 0.5  # seconds a stuck walk, then a stuck request, may delay the exit
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -30,18 +34,18 @@ def listen(host: str, port: int) -> socket.socket:
 
 def serve(app, sock: socket.socket, threads: int) -> None:
     """Block serving `app` until SIGINT or SIGTERM; always stop the scanner on the way out."""
-    server = create_server(
+    server = GuardedServer(
         app,
-        sockets=[sock],
+        sock,
+        limit=_descriptors_for(CONNECTION_LIMIT) - SPARE_DESCRIPTORS,
+        per_address=PER_ADDRESS_LIMIT,
+        security_headers=HEADERS,
         threads=threads,
         ident="sptweb",
-        # Idle connections are closed after this: SSE streams send a keepalive every 15 s, so it
-        # never cuts them, while a connection that sends nothing is gone in 20 s.
+        # Idle keep-alive connections are closed after this: SSE streams send a keepalive every 15 s,
+        # so it never cuts them. A request must arrive whole within 5 s (connections.REQUEST_DEADLINE).
         channel_timeout=20,
-        # waitress reads requests in its event loop and hands only complete ones to threads, so
-        # slow or idle connections cost no thread; past this many it stops accepting (its default,
-        # 100, let 100 idle sockets of any user on the node lock the owner out).
-        connection_limit=CONNECTION_LIMIT,
+        cleanup_interval=1,  # how often both timeouts are checked
         asyncore_use_poll=True,  # select() fails past 1,024 descriptors; poll() has no such limit
     )
     host, port = sock.getsockname()[:2]
@@ -54,14 +58,25 @@ def serve(app, sock: socket.socket, threads: int) -> None:
     query = f"?token={token}" if token else ""
     try:
         print(f"sptweb: serving {scanner.root} at http://{shown_host}:{port}/{query}  (Ctrl+C to stop)", flush=True)
-        server.run()  # returns after SIGINT/SIGTERM, once waitress has stopped its threads
+        server.run()  # returns after SIGINT/SIGTERM
     except KeyboardInterrupt:
         pass
     finally:
-        scanner.stop()  # ends every SSE stream
-        scanner.save_index()
+        if scanner.stop(timeout=SHUTDOWN_WAIT):  # ends every SSE stream
+            scanner.save_index()  # (not while a walk still changes it: the last periodic save stands)
+        server.task_dispatcher.shutdown(timeout=SHUTDOWN_WAIT)
         server.close()
         print("sptweb: stopped", file=sys.stderr)
+
+
+def _descriptors_for(connections: int) -> int:
+    """Raise the soft open-file limit (often 1,024 on login nodes) toward what `connections` need; return it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + SPARE_DESCRIPTORS
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        soft = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return wanted if soft == resource.RLIM_INFINITY else min(wanted, soft)
 
 
 def _interrupt(scanner: Scanner):

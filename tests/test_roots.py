@@ -33,3 +33,26 @@ def test_a_root_that_does_not_exist_yet_is_waited_for(make_app, tmp_path, make_r
     (later / "exp" / "r" / "metrics.csv").write_text("step,loss\n0,1.0\n")
     scanner.scan_once()
     assert list(scanner.snapshot.runs) == ["exp/r"] and "Waiting for" not in app.test_client().get("/").text
+
+
+def test_a_root_that_vanishes_keeps_its_runs_and_says_so(make_app, make_run, runs_root, tmp_path):
+    make_run("exp/a")
+    make_run("exp/b")
+    app = make_app()
+    scanner = scanner_of(app)
+    scanner.scan_once()
+    client = app.test_client()
+    assert sorted(scanner.snapshot.runs) == ["exp/a", "exp/b"]
+    hidden = tmp_path / "unmounted"
+    runs_root.rename(hidden)  # what an unmounted share looks like from here
+    scanner.scan_once()
+    page = client.get("/").text
+    assert "has vanished" in page and "No runs under" not in page
+    assert sorted(scanner.snapshot.runs) == ["exp/a", "exp/b"]  # as last seen, not an empty table
+    assert client.get("/api/scan").json["vanished"] == [str(runs_root)]
+    assert client.get("/run/exp/a").status_code == 200
+    hidden.rename(runs_root)
+    (runs_root / "exp" / "b" / "sidecar.json").unlink()
+    (runs_root / "exp" / "b" / "metrics.csv").unlink(missing_ok=True)
+    scanner.scan_once()
+    assert list(scanner.snapshot.runs) == ["exp/a"] and "has vanished" not in client.get("/").text

@@ -80,6 +80,7 @@ class Scanner:
         self._polls = 1  # the full sweep falls on later polls, not the first walk after a restart
         self._visit_cost = 0.0  # measured seconds per directory visit; decides inline vs pool
         self._last_published: dict[str, RunRecord] = {}
+        self._roots_seen: set[str] = set()  # roots found at least once (or holding indexed runs): see vanished
         self._slurm = SlurmWatcher()  # finds squeue/scontrol on PATH, or does nothing
         self._churn_pending: set[str] = set()  # runs whose summary churn is not announced yet
         self._churn_announced_at = 0.0
@@ -105,14 +106,17 @@ class Scanner:
         self._thread = threading.Thread(target=self._run, name="sptweb-scanner", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
-        """Stop polling and wake every SSE stream so it can end."""
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Stop polling and wake every SSE stream so it can end; False if a walk is still under way."""
         self._stop.set()
+        stopped = True
         if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=timeout)  # a walk stuck on a hung mount may never return
+            stopped = not self._thread.is_alive()
         self._thread = None
         if getattr(self, "feed", None) is not None:
             self.feed.close()
+        return stopped
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -182,7 +186,20 @@ class Scanner:
             if first_walk:
                 self._show_progress(found, dirs_done, dirs_done + len(frontier))
         self._listings.forget_missing(seen_dirs)
+        self._keep_runs_of_vanished_roots(seen_dirs, known, found)
         return found
+
+    def _keep_runs_of_vanished_roots(self, seen_dirs: set[str], known: dict, found: dict) -> None:
+        """A root that was there and is gone (an unmounted NFS share, a renamed folder) keeps its runs as last
+        seen, and the table says so: an empty table would read as "no runs" and lose the researcher's place."""
+        for _, root in self.roots:
+            if root in seen_dirs:
+                self._roots_seen.add(root)
+            elif root in self._roots_seen:
+                inside = root + os.sep
+                found.update(
+                    (run_id, run) for run_id, run in known.items() if run.path == root or run.path.startswith(inside)
+                )
 
     def _visit_level(self, frontier: list, visit_batch) -> list:
         """Visit one level of directories: inline on a fast disk, on the pool on a slow one."""
@@ -202,8 +219,13 @@ class Scanner:
 
     @property
     def waiting_for(self) -> list[str]:
-        """Roots that do not exist (yet): the first run will create them; each poll looks again."""
-        return [path for _, path in self.roots if not os.path.isdir(path)]
+        """Roots that do not exist yet: the first run will create them; each poll looks again."""
+        return [path for _, path in self.roots if path not in self._roots_seen and not os.path.isdir(path)]
+
+    @property
+    def vanished(self) -> list[str]:
+        """Roots that existed and are gone: their runs stay listed as last seen."""
+        return [path for _, path in self.roots if path in self._roots_seen and not os.path.isdir(path)]
 
     def _run_id(self, path: str, root_index: int = 0) -> str:
         """The path relative to its root, behind the root's label when there are several.
@@ -289,6 +311,7 @@ class Scanner:
         self._listings.load(listings)
         self._last_published = runs
         self.snapshot = Snapshot(runs, 0, "walking", 0, len(listings), None)
+        self._roots_seen.update(root for _, root in self.roots if root in listings)  # gone since: keep its runs
 
     def _maybe_save_index(self) -> None:
         if not self._index_dirty or time.time() - self._index_saved_at < INDEX_SAVE_EVERY_S:

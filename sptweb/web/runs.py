@@ -25,6 +25,7 @@ def index():
     snapshot = scanner.snapshot
     context = {
         "waiting_for": scanner.waiting_for,
+        "vanished": scanner.vanished,
         "root_labels": [label for label, _ in scanner.roots] if len(scanner.roots) > 1 else [],
         "query": query,
         "page": table.select(snapshot, query, settings().page_size),

@@ -41,7 +41,8 @@ def runs():
 @bp.get("/scan")
 def scan():
     """Progress of discovery: phase, directories walked, runs found."""
-    snapshot = get_scanner().snapshot
+    scanner = get_scanner()
+    snapshot = scanner.snapshot
     return json_response(
         {
             "phase": snapshot.phase,
@@ -50,6 +51,8 @@ def scan():
             "runs": len(snapshot.runs),
             "version": snapshot.version,
             "scanned_at": snapshot.scanned_at,
+            "waiting_for": scanner.waiting_for,  # roots not there yet
+            "vanished": scanner.vanished,  # roots that were there: their runs are kept as last seen
         }
     )
 
