@@ -13,7 +13,7 @@ from flask import Flask
 
 from ..config import Config
 from . import api, compare, events, logs_fragments, media_files, runs, template_filters
-from .current import get_scanner
+from .current import get_scanner, theme_choice
 from .errors import register_error_pages
 
 BLUEPRINTS = (runs.bp, compare.bp, logs_fragments.bp, media_files.bp, api.bp, events.bp)
@@ -30,5 +30,6 @@ def register(app: Flask, config: Config) -> None:
             "scanner_root": get_scanner().root,
             "editable": not config.read_only,
             "stale_after": config.stale_after,
+            "theme": theme_choice(),
         }
     )

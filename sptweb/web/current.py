@@ -30,3 +30,12 @@ def run_or_404(run_id: str | None) -> RunRecord:
 def wants_fragment() -> bool:
     """An htmx swap wants only the fragment; history restores and plain loads want the page."""
     return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
+
+
+THEME_COOKIE = "sptweb_theme"  # set by static/theme.js when the user flips the toggle
+
+
+def theme_choice() -> str | None:
+    """ "dark" or "light" if the user chose one with the toggle; None follows the system (prefers-color-scheme)."""
+    value = request.cookies.get(THEME_COOKIE)
+    return value if value in ("dark", "light") else None
