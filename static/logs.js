@@ -18,6 +18,16 @@
     if (element) element.scrollTop = element.scrollHeight;
   }
 
+  // Opened at a search hit or at a failure's exception line: show that line, mid-view, not the end.
+  function showStart() {
+    var element = view();
+    var hit = document.getElementById("log-hit");
+    if (!element) return;
+    if (!hit) { scrollToEnd(); return; }
+    pinned = false;
+    element.scrollTop = hit.offsetTop - element.clientHeight / 2 + hit.offsetHeight / 2;
+  }
+
   document.addEventListener("htmx:beforeRequest", function (event) {
     var element = view();
     // A paused follower asks for nothing; the offset it holds resumes exactly where it stopped.
@@ -34,7 +44,7 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     var element = view();
     if (!element) return;
-    if (event.detail.target.id === "run-logs") { scrollToEnd(); return; }
+    if (event.detail.target.id === "run-logs") { showStart(); return; }
     if (event.detail.target.id !== "log-lines") return;
     if (event.detail.requestConfig && /\/logs\/before/.test(event.detail.requestConfig.path)) {
       element.scrollTop += element.scrollHeight - heightBefore; // earlier lines went above: stay on the same line
@@ -57,5 +67,5 @@
     }
   });
 
-  document.addEventListener("DOMContentLoaded", scrollToEnd);
+  document.addEventListener("DOMContentLoaded", showStart);
 })();

@@ -10,16 +10,24 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import reader, search
 from .discovery import LogPlaces, LogStream, discover, places_looked, watched_dirs
-from .excerpt import EXCERPT_WINDOW, error_excerpt
+from .excerpt import EXCERPT_WINDOW, error_excerpt, pointed_line
 
 if TYPE_CHECKING:  # run records come from scan/, which imports this package
     from ..scan.records import RunRecord
 
 MAX_CACHED_RUNS = 512  # stream lists are small; this only bounds a days-long session
+
+
+class Failure(NamedTuple):
+    """Why a run ended badly, as its logs tell."""
+
+    stream: LogStream
+    excerpt: bytes  # the last traceback, or the last lines
+    offset: int | None  # where its exception line starts in the file
 
 
 class LogStore:
@@ -57,20 +65,23 @@ class LogStore:
     def search(self, stream: LogStream, query: search.Query, limit: int = search.MAX_MATCHES):
         return search.search(stream.path, query, limit, search.BUDGET_S)  # read at call time: tests shorten it
 
-    def failure(self, run: RunRecord) -> tuple[LogStream | None, bytes]:
-        """The stream that most likely says why the run ended, and its last traceback (or last lines)."""
+    def failure(self, run: RunRecord) -> Failure | None:
+        """The stream that most likely says why the run ended, its last traceback (or last lines), and
+        where in the file its exception line is (the Logs tab opens there)."""
         streams = [stream for stream in self.streams(run) if stream.size]
         preferred = sorted(
             streams, key=lambda stream: (stream.kind != "err", stream.place not in ("slurm", "template"))
         )
         for stream in preferred:
             try:
-                excerpt = error_excerpt(reader.read_tail(stream.path, EXCERPT_WINDOW).data)
+                tail = reader.read_tail(stream.path, EXCERPT_WINDOW)
             except OSError:
                 continue
+            excerpt = error_excerpt(tail.data)
             if excerpt:
-                return stream, excerpt
-        return None, b""
+                pointed = pointed_line(tail.data)
+                return Failure(stream, excerpt, tail.start + pointed if pointed is not None else None)
+        return None
 
     def places_looked(self, run: RunRecord) -> list[str]:
         return places_looked(run, self.places)

@@ -36,9 +36,13 @@ def header_context(run: RunRecord) -> dict:
     scanner = get_scanner()
     context = {"run": run, "now": time.time(), "all_tags": table.all_tags(scanner.snapshot)}
     if run.status in ENDED_BADLY:
-        stream, excerpt = scanner.logs.failure(run)
-        context["failure"] = {"stream": stream, "lines": render_lines(excerpt)} if stream else None
-        context["places_looked"] = scanner.logs.places_looked(run) if stream is None else []
+        failure = scanner.logs.failure(run)
+        context["failure"] = failure and {
+            "stream": failure.stream,
+            "lines": render_lines(failure.excerpt),
+            "at": failure.offset,
+        }
+        context["places_looked"] = scanner.logs.places_looked(run) if failure is None else []
     return context
 
 
@@ -70,14 +74,29 @@ def logs_context(run: RunRecord) -> dict:
     if stream is None:
         return context
     at = lenient_int("at")
+    if at is None and run.status in ENDED_BADLY and "stream" not in request.args:
+        failure = get_scanner().logs.failure(run)  # open where it says why the run ended
+        if failure is not None and failure.offset is not None:
+            stream, at = failure.stream, failure.offset
+            context["stream"] = stream
     chunk = chunk_or_404(stream, before=at + WINDOW // 2 if at is not None else None)
+    lines = render_lines(chunk.data)
+    if at is not None:  # a window away from the tail: show the line, do not follow from here
+        context.update(hit=_line_at(chunk, at), following=False, at_end=chunk.end >= chunk.size)
     context.update(
         chunk=chunk,
-        lines=render_lines(chunk.data),
+        lines=lines,
         partial=render_line(chunk.partial.decode("utf-8", errors="replace")),
         ranks=sorted({s.rank for s in streams if s.rank is not None}),
     )
     return context
+
+
+def _line_at(chunk, offset: int) -> int | None:
+    """Which of the chunk's lines holds byte `offset` of the file (None if the chunk does not)."""
+    if not chunk.start <= offset < chunk.start + len(chunk.data):
+        return None
+    return chunk.data.count(b"\n", 0, offset - chunk.start)
 
 
 def _chosen_stream(run: RunRecord, streams):
