@@ -176,7 +176,8 @@ def _refuse_unauthenticated():
         response = json_error(f"{message}: send Authorization: Bearer <token>", 401)
         response.headers["WWW-Authenticate"] = 'Bearer realm="sptweb"'
         return response
-    return render_template("unauthorized.html", token_file=token_path()), 401
+    # says neither where the token file is nor which folder is served: the visitor may be anyone on the node
+    return render_template("unauthorized.html", hide_root=True), 401
 
 
 class _Problem:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+import re
+
 import pytest
 
 from sptweb.scan import scanner_of
@@ -26,10 +28,17 @@ def secure_client(make_app, make_run):
 COOKIE = "sptweb_token_4242"
 
 
-def test_no_token_gets_a_401_page_that_says_how_to_get_in(secure_client):
-    response = secure_client.get("/")
+def test_no_token_gets_a_401_page_that_says_how_to_get_in(secure_client, runs_root):
+    response = secure_client.get("/run/p/r?tab=logs")
     assert response.status_code == 401
     assert "?token=" in response.text and "Authorization: Bearer" in response.text
+    form = re.search(r'<form class="token-form" method="get" action="([^"]+)">.*?</form>', response.text, re.S)
+    assert form and form.group(1) == "/run/p/r" and 'type="password" name="token"' in form.group(0)
+    assert '<input type="hidden" name="tab" value="logs">' in form.group(0)  # lands where it was going
+    # a visitor may be anyone on the node: no home directory, no token file, no served folder
+    assert str(runs_root) not in response.text and ".config" not in response.text and "/root" not in response.text
+    entered = secure_client.get(f"{form.group(1)}?token={TOKEN}")  # what submitting the form sends
+    assert entered.status_code == 302 and COOKIE in entered.headers["Set-Cookie"]
 
 
 def test_api_without_token_gets_json_401(secure_client):

@@ -10,10 +10,10 @@ from flask import Blueprint, abort, render_template, request
 from ..media import items_at
 from ..query import scatter as scatter_plot
 from ..query.charts import ChartState, group_keys
-from ..query.colors import run_color
+from ..query.colors import comparison_slots
 from ..query.config_diff import diff_table
 from ..query.media_steps import chosen_step
-from ..query.run_groups import differing_hparams
+from ..query.run_groups import differing_hparams, group_runs, grouping_keys
 from ..query.selection import select_runs
 from .current import get_scanner
 
@@ -36,7 +36,7 @@ def page():
         "view": view,
         "views": VIEWS,
         "selection_args": _selection_args(runs),
-        "colors": {run.run_id: run_color(run.run_id) for run in runs},
+        "slots": comparison_slots([run.run_id for run in runs]),  # palette slot per run: the list, legends, lines
         "now": time.time(),
     }
     context.update(_VIEW_CONTEXT[view](runs))
@@ -46,21 +46,38 @@ def page():
 def _charts_context(runs) -> dict:
     metrics = get_scanner().metrics
     key_counts = Counter(key for run in runs for key in metrics.keys(run.path, run.kind))
+    group_spec = request.args.get("group", "").strip()
+    band = "minmax" if request.args.get("band") == "minmax" else "std"
     return {
         "chart": ChartState.from_args(request.args),
         "metric_groups": group_keys(list(key_counts)),
         "key_counts": key_counts,
-        "group_spec": request.args.get("group", ""),
-        "band": "minmax" if request.args.get("band") == "minmax" else "std",
+        "group_spec": group_spec,
+        "band": band,
         "differing": differing_hparams(runs),
+        "has_wall": any(run.kind == "tensorboard" for run in runs),  # wall and relative time: event files only
+        **_grouping(runs, group_spec, band),
     }
+
+
+def _grouping(runs, group_spec: str, band: str) -> dict:
+    """The groups of `group=`, said once above the panels (charts.js keeps it current as options change)."""
+    if not group_spec:
+        return {"groups": [], "group_note": ""}
+    keys = grouping_keys(runs, group_spec)
+    groups = group_runs(runs, keys)
+    what = "mean ± std" if band == "std" else "min–max"
+    note = f"{len(groups)} group{'s' if len(groups) != 1 else ''} by {', '.join(keys) or 'nothing'} · band: {what}"
+    return {"groups": groups, "group_note": note}
 
 
 def _diff_context(runs) -> dict:
     hide_identical = request.args.get("same") != "1"
+    hide_ids = request.args.get("ids") != "1"
     return {
-        "diff": diff_table(runs, hide_identical, request.args.get("dsort", ""), time.time()),
+        "diff": diff_table(runs, hide_identical, request.args.get("dsort", ""), time.time(), hide_ids),
         "hide_identical": hide_identical,
+        "hide_ids": hide_ids,
     }
 
 
@@ -81,20 +98,11 @@ def _media_context(runs) -> dict:
     tag = request.args.get("tag") if request.args.get("tag") in tags else (tags[0] if tags else None)
     steps = sorted({event.step for run_events in events.values() for event in run_events if event.tag == tag})
     step, _ = chosen_step(steps, request.args)
-    cells = (
-        [
-            (
-                run,
-                [
-                    (item, media.exists(run.path, item.path, run.kind))
-                    for item in items_at(events[run.run_id], tag, step)
-                ],
-            )
-            for run in runs
-        ]
-        if tag
-        else []
-    )
+    logged = [run for run in runs if any(event.tag == tag for event in events[run.run_id])]
+    cells = [
+        (run, [(item, media.exists(run.path, item.path, run.kind)) for item in items_at(events[run.run_id], tag, step)])
+        for run in logged
+    ]
     return {
         "media_tags": tags,
         "media_tag": tag,
@@ -102,6 +110,7 @@ def _media_context(runs) -> dict:
         "media_step": step,
         "media_index": steps.index(step) if step in steps else 0,
         "media_cells": cells,
+        "media_without_tag": len(runs) - len(logged),  # a count, not a wall of empty tiles
     }
 
 
