@@ -37,7 +37,10 @@ def pages(base: str) -> list[tuple[str, str]]:
     """(name, URL) of every page worth a look, with run ids taken from the demo itself."""
     runs = json.load(urllib.request.urlopen(base + "/api/runs?per_page=500"))["runs"]
     spt = [run for run in runs if run["run_id"].startswith("stable-pretraining")]
-    failed = next(run for run in spt if run["status"] == "failed")
+    # a failed run whose logs say why (the recorded spt runs wrote no log files of their own)
+    failed = next(
+        run for run in runs if run["status"] == "failed" and not run["run_id"].startswith("stable-pretraining")
+    )
     resnet = next(run for run in runs if "resnet" in run["run_id"] and run["status"] == "running")
     live = max(spt, key=lambda run: run["created_at"] or 0)
 
