@@ -90,7 +90,7 @@ def test_metrics_tab_draws_charts_and_smoothing_lives_in_the_url(server, make_ru
         page.locator("input[name=smooth]").fill("0.6")
         page.locator("input[name=smooth]").dispatch_event("change")
         page.wait_for_function("() => location.search.includes('smooth=0.6')")
-        page.wait_for_selector(".panel[data-key='train/loss'] .u-legend >> text=smoothed")
+        page.wait_for_selector(".panel[data-key='train/loss'] .legend .entry >> text=smoothed (0.6)")
         shoot(page, "metrics-tab")
         page.reload()
         assert page.locator("input[name=smooth]").input_value() == "0.6"  # the URL restores the option
@@ -126,7 +126,7 @@ def test_compare_draws_overlays_and_a_group_band(server, make_run, scan):
         page.locator("input[name=group]").dispatch_event("change")
         page.wait_for_selector(".panel .chart[data-bands='2'] canvas")
         assert "group=-seed" in page.url
-        assert "2 groups by lr" in page.locator(".panel .stats").inner_text()
+        assert page.locator(".group-note").inner_text() == "2 groups by lr · band: mean ± std"  # said once, above the panels
         box = page.locator(".panel .u-over").bounding_box()
         page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + 40)
         page.wait_for_selector(".compare-tooltip:not([hidden])")

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from sptweb.query.colors import PALETTE_LIGHT
 from sptweb.query.selection import MAX_COMPARE_RUNS
 
 
@@ -83,9 +84,10 @@ def test_api_overlay_payload(client, sweep):
     body = client.get("/api/compare?runs=sw/a,sw/b,other&key=train/loss&points=20").json
     assert [run["run_id"] for run in body["runs"]] == ["sw/a", "sw/b"] and body["missing"] == ["other"]
     assert len(body["x"]) == 40 and all(len(run["y"]) == 40 for run in body["runs"])
-    assert body["runs"][0]["color"].startswith("hsl(")
-    again = client.get("/api/compare?runs=sw/b&key=train/loss").json
-    assert again["runs"][0]["color"] == body["runs"][1]["color"]  # stable per run id
+    # palette slots by place in the comparison: "other" (no train/loss) keeps slot 2, so legends agree across panels
+    assert [run["color_index"] for run in body["runs"]] == [0, 1]
+    assert [run["color"] for run in body["runs"]] == list(PALETTE_LIGHT[:2])
+    assert client.get("/api/compare?runs=other,sw/a&key=train/loss").json["runs"][0]["color_index"] == 1
 
 
 def test_api_grouped_payload(client, sweep):

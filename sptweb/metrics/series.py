@@ -17,7 +17,7 @@ from .store import DERIVED_ENTRIES, RunMetrics
 class SeriesRequest:
     """What a chart asks for; validated by the view before it gets here."""
 
-    x_mode: str = "step"  # step | epoch | wall (event files' wall time)
+    x_mode: str = "step"  # step | epoch | wall (event files' wall time) | relative (seconds since the first row)
     points: int = 800  # chart width in pixels
     smooth: float = 0.0  # EMA weight, 0 = off
     smooth_mode: str = "ema"  # ema | time

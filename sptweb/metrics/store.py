@@ -202,13 +202,20 @@ class RunMetrics:
         return len(self.wall_x) > 0
 
     def has_x(self, x_mode: str) -> bool:
-        return x_mode == "step" or (x_mode == "epoch" and self.has_epoch) or (x_mode == "wall" and self.has_wall)
+        return (
+            x_mode == "step"
+            or (x_mode == "epoch" and self.has_epoch)
+            or (x_mode in ("wall", "relative") and self.has_wall)
+        )
 
     def raw(self, key: str, x_mode: str, start: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """(x, y) of the key's points from the `start`-th on, in file order; x is NaN where a row has none."""
         if key not in self.series:
             return np.empty(0), np.empty(0)
         rows, ys = self.series[key]
+        if x_mode == "relative":  # seconds since the run's first row: runs started at different times line up
+            walls = self.wall_x.view()
+            return walls[rows.view()[start:]] - (walls[0] if len(walls) else 0.0), ys.view()[start:]
         x_column = {"step": self.step_x, "epoch": self.epoch_x, "wall": self.wall_x}[x_mode]
         return x_column.view()[rows.view()[start:]], ys.view()[start:]
 

@@ -36,7 +36,11 @@ def page():
         "view": view,
         "views": VIEWS,
         "selection_args": _selection_args(runs),
-        "slots": comparison_slots([run.run_id for run in runs]),  # palette slot per run: the list, legends, lines
+        # a palette slot per run, the same in the run list, the legends, the lines and the scatter; as a CSS
+        # variable (static/charts.css), so swatches follow the theme: var() works in SVG fill attributes
+        "colors": {
+            run_id: f"var(--series-{index})" for run_id, index in comparison_slots([r.run_id for r in runs]).items()
+        },
         "now": time.time(),
     }
     context.update(_VIEW_CONTEXT[view](runs))
@@ -66,7 +70,7 @@ def _grouping(runs, group_spec: str, band: str) -> dict:
         return {"groups": [], "group_note": ""}
     keys = grouping_keys(runs, group_spec)
     groups = group_runs(runs, keys)
-    what = "mean ± std" if band == "std" else "min–max"
+    what = "mean ± std" if band == "std" else "min\u2013max"
     note = f"{len(groups)} group{'s' if len(groups) != 1 else ''} by {', '.join(keys) or 'nothing'} · band: {what}"
     return {"groups": groups, "group_note": note}
 

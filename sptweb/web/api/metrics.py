@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from urllib.parse import quote
 
-from flask import Response, abort
+from flask import Response, abort, request
 
 from ...metrics.series import SeriesRequest, series_payload
 from ...metrics.smoothing import MAX_WEIGHT
+from ...query.charts import X_MODES, auto_smoothing
 from .. import args
 from ..current import get_scanner, run_or_404
 from ..responses import json_response
@@ -26,7 +28,7 @@ def metrics():
     chart = series_request()
     data = get_scanner().metrics.get(run.path, growing=run.is_running, kind=run.kind)
     if not data.has_x(chart.x_mode):
-        what = "no epoch column" if chart.x_mode == "epoch" else "no wall times (only event files do)"
+        what = "no epoch column" if chart.x_mode == "epoch" else "no wall times (only event files have them)"
         abort(400, description=f"run {run.run_id!r} logs {what}; use x=step")
     keys = _requested_keys(data.keys, run.run_id)
     if args.choice("format", ("json", "csv")) == "csv":
@@ -39,19 +41,32 @@ def metrics():
             "rows": data.rows,
             "version": data.version,
             "warning": data.warning,  # what the file did that a reader should know (skipped headers, …)
-            "series": {key: series_payload(data, key, chart) for key in keys},
+            "series": {key: _payload(data, key, chart) for key in keys},
         }
     )
 
 
+def _payload(data, key: str, chart: SeriesRequest) -> dict:
+    """One series, smoothed by its own rule under `smooth=auto`; says which weight it got."""
+    if smooth_is_auto():
+        chart = replace(chart, smooth=auto_smoothing(key, data.point_count(key)))
+    return {**series_payload(data, key, chart), "smooth_weight": chart.smooth}
+
+
+def smooth_is_auto() -> bool:
+    """`smooth=auto`: each series gets query/charts.py's default (0.6 on dense train series, else 0)."""
+    return request.args.get("smooth") == "auto"
+
+
 def series_request() -> SeriesRequest:
+    """The chart options of an API request; under smooth=auto, `smooth` is 0 until a series' own rule sets it."""
     xmin, xmax = args.number("xmin"), args.number("xmax")
     if xmin is not None and xmax is not None and xmin > xmax:
         abort(400, description=f"xmin ({xmin}) must not exceed xmax ({xmax})")
     return SeriesRequest(
-        x_mode=args.choice("x", ("step", "epoch", "wall")),
+        x_mode=args.choice("x", X_MODES),
         points=args.integer("points", SeriesRequest.points, 10, MAX_POINTS),
-        smooth=args.number("smooth", 0.0, 0.0, MAX_WEIGHT),
+        smooth=0.0 if smooth_is_auto() else args.number("smooth", 0.0, 0.0, MAX_WEIGHT),
         smooth_mode=args.choice("smooth_mode", ("ema", "time")),
         xmin=xmin,
         xmax=xmax,
