@@ -1,12 +1,14 @@
 """Discovery and change detection, driven synchronously with scan_once()."""
 
 import os
+import sys
 
 import pytest
 from conftest import NOW, write_sidecar
 
 import sptweb.scan.probe as probe
 from sptweb.scan import Scanner
+from sptweb.scan.scanner import FULL_SWEEP_EVERY, sweep_turn_of
 
 
 @pytest.fixture
@@ -124,18 +126,46 @@ def test_stale_means_running_with_no_sign_of_life_for_too_long(make_run, scan, s
     assert scanner.snapshot.get("old").status == "stale"
 
 
-def test_steady_poll_reads_no_sidecar_of_unchanged_runs(make_run, monkeypatch, scan):
-    for index in range(20):
-        make_run(f"done/{index}")
+def test_steady_poll_reads_no_sidecar_of_unchanged_runs(make_run, monkeypatch, scan, scanner):
+    done = [make_run(f"done/{index}") for index in range(200)]
     make_run("live", status="running", ended_at=None, heartbeat_age=1)
     scan()
     reads, stats = [], []
     real_read, real_stat = probe._read_sidecar, probe._stat_run_files
     monkeypatch.setattr(probe, "_read_sidecar", lambda *a: reads.append(a) or real_read(*a))
     monkeypatch.setattr(probe, "_stat_run_files", lambda path, present: stats.append(path) or real_stat(path, present))
+    turn = scanner._polls % FULL_SWEEP_EVERY
     assert scan() is None
     assert reads == []
-    assert [os.path.basename(path) for path in stats] == ["live"]  # finished runs: only their folder's stat
+    # finished runs cost only their folder's stat, but for the few whose turn it is to be re-checked
+    due = sorted(str(path) for path in done if sweep_turn_of(str(path)) == turn)
+    assert sorted(stats) == sorted([*due, str(scanner.snapshot.runs["live"].path)])
+    assert len(due) < 200 / FULL_SWEEP_EVERY * 3  # spread over the polls, never all at once
+
+
+def test_a_hand_edit_in_place_is_seen_within_one_sweep(make_run, scan, scanner):
+    run_dir = make_run("done/edited", notes="before")
+    scan()
+    sidecar = run_dir / "sidecar.json"
+    mtime = os.stat(run_dir).st_mtime_ns
+    sidecar.write_text(sidecar.read_text().replace('"before"', '"after!"'))  # same folder entries: no relist
+    os.utime(run_dir, ns=(mtime, mtime))
+    polls = 0
+    while scanner.snapshot.runs["done/edited"].meta.notes != "after!":
+        scan()
+        polls += 1
+        assert polls <= FULL_SWEEP_EVERY  # its turn comes once every FULL_SWEEP_EVERY polls
+    assert (scanner._polls - 1) % FULL_SWEEP_EVERY == sweep_turn_of(str(run_dir))  # and on its turn
+
+
+def test_a_poll_that_changes_nothing_keeps_what_views_derived(make_run, runs_root, scan, scanner):
+    make_run("a")
+    scan()
+    memo = scanner.snapshot.memo
+    assert scan() is None and scanner.snapshot.memo is memo  # sorted orders and counts stay valid
+    make_run("b")
+    scan()
+    assert scanner.snapshot.memo is not memo
 
 
 def test_metrics_append_is_a_touch_not_a_table_change(make_run, runs_root, scan):
@@ -173,13 +203,14 @@ def test_persisted_index_shows_runs_before_the_first_walk(make_run, runs_root, t
     restarted.stop()
 
 
-def test_slow_filesystem_walk_on_the_pool_finds_the_same_runs(make_run, scan, scanner, ids):
+def test_slow_filesystem_walk_on_the_pool_finds_the_same_runs(make_run, scan, scanner, ids, monkeypatch):
     for index in range(150):
         make_run(f"many/{index:03d}/run")
     scan()
     inline = ids()
     scanner.configure(scanner.config)
-    scanner._visit_cost = 1.0  # as measured on a slow NFS mount: levels go through the thread pool
+    scanner_module = sys.modules["sptweb.scan.scanner"]  # (the package's `scanner` is the singleton)
+    monkeypatch.setattr(scanner_module, "WAITING_VISIT_S", -1.0)  # every visit "waits", as on NFS: the pool
     scan()
     assert ids() == inline and len(inline) == 150
 

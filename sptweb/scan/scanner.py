@@ -7,11 +7,14 @@ publishes what changed to a `ChangeFeed` for the SSE streams.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
 import time
+import zlib
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 
 from ..config import Config
@@ -24,14 +27,15 @@ from .changes import ChangeFeed, ChangeSet
 from .probe import broken_run, check_run, files_grew, same_for_table, summary_churn
 from .records import REQUEUE_STATUS, RUNNING, RunRecord, printable_id
 from .slurm import SlurmWatcher
-from .snapshot import Snapshot
+from .snapshot import Snapshot, SnapshotMemo
 from .walker import ListingCache, Visit
 
 log = logging.getLogger(__name__)
 
-# Every Nth poll also re-stats the files of finished runs whose directory
-# mtime did not change, catching in-place rewrites that a rename-based writer
-# never does but a hand edit might.
+# Each finished run's files are also re-stat-ed once every this many polls, even in an unchanged
+# directory, catching in-place rewrites that a rename-based writer never does but a hand edit
+# might. Runs take their turn spread over the polls (by a hash of their path), so no single poll
+# pays for all of them (a whole-tree sweep took 26-103 s on NFS without attribute caching).
 FULL_SWEEP_EVERY = 60
 # The persisted index is rewritten at most this often while runs change.
 INDEX_SAVE_EVERY_S = 30.0
@@ -41,11 +45,12 @@ IDLE_PER_SCAN_SECOND = 4.0
 # Directories per thread-pool task: big enough to amortise the task overhead
 # on local disk, small enough to spread NFS round trips over the threads.
 VISIT_BATCH = 64
-# Threads only pay off when each directory visit waits on the network: on a
-# local disk a visit costs ~20 µs of CPU and threads just fight over the GIL
-# (10,000 runs: 1.0 s walking inline, 2.6 s with 16 threads on 2 cores).
-# Levels go through the pool once a visit is measured to take longer than this.
-SLOW_VISIT_S = 150e-6
+# Threads only pay off when directory visits wait on the network: on a local disk a visit costs
+# ~20 µs of CPU and threads just fight over the GIL (10,000 runs: 1.0 s walking inline, 2.6 s
+# with 16 threads on 2 cores). So each big level first visits one batch inline and measures how
+# much of its time was waiting (wall minus this thread's CPU: parsing a big sidecar is CPU, not
+# waiting, however long it takes); past this per visit, the rest of the level goes to the pool.
+WAITING_VISIT_S = 50e-6
 # A training run's summary changes on every metrics flush (spt rewrites its
 # sidecar each time): tables hear about such churn at most this often, while
 # real changes (status, a new run, an edit) go out on the poll that sees them.
@@ -77,8 +82,8 @@ class Scanner:
         self.logs = LogStore(config.log_templates, tuple(path for _, path in self.roots))
         self.media = MediaStore(embedded=lambda run_dir: self.metrics.get(run_dir, kind="tensorboard"))
         self.overlays = OverlayStore()
-        self._polls = 1  # the full sweep falls on later polls, not the first walk after a restart
-        self._visit_cost = 0.0  # measured seconds per directory visit; decides inline vs pool
+        self._polls = 0
+        self.waiting_per_visit: float | None = None  # the last big level's sample (see WAITING_VISIT_S)
         self._last_published: dict[str, RunRecord] = {}
         self._roots_seen: set[str] = set()  # roots found at least once (or holding indexed runs): see vanished
         self._slurm = SlurmWatcher()  # finds squeue/scontrol on PATH, or does nothing
@@ -135,13 +140,14 @@ class Scanner:
         """Walk the tree once, update the snapshot; return what changed, or None."""
         with self._scan_lock:
             now = time.time()
-            full_sweep = self._polls % FULL_SWEEP_EVERY == 0
+            sweep_turn = self._polls % FULL_SWEEP_EVERY
             self._polls += 1
-            found = self._walk(now, full_sweep)
+            with bulk_allocation(self.snapshot.phase != "ready"):
+                found = self._walk(now, sweep_turn)
             self._ask_slurm(found, now)
             return self._publish(found, now)
 
-    def _walk(self, now: float, full_sweep: bool) -> dict[str, RunRecord]:
+    def _walk(self, now: float, sweep_turn: int) -> dict[str, RunRecord]:
         """Breadth-first, one thread-pool map per level: NFS latency overlaps."""
         known = self.snapshot.runs
         first_walk = self.snapshot.phase != "ready"
@@ -160,6 +166,10 @@ class Scanner:
                 return seen, None, inside_spt
             run_id = self._run_id(path, root)
             previous = known.get(run_id)
+            full_sweep = (
+                previous is not None
+                and zlib.crc32(path.encode(errors="surrogateescape")) % FULL_SWEEP_EVERY == sweep_turn
+            )
             try:
                 record = check_run(run_id, seen, previous, full_sweep, now, self.config.stale_after, self.overlays)
             except Exception as exc:  # one run's files must never hide the others: list it with the reason
@@ -203,19 +213,18 @@ class Scanner:
 
     def _visit_level(self, frontier: list, visit_batch) -> list:
         """Visit one level of directories: inline on a fast disk, on the pool on a slow one."""
-        started = time.perf_counter()
-        if len(frontier) < VISIT_BATCH:  # a small level costs little either way, and says little about the disk
+        if len(frontier) <= VISIT_BATCH:  # a small level costs little either way, and says little about the disk
             return visit_batch(frontier)
-        if self._visit_cost < SLOW_VISIT_S:
-            results = visit_batch(frontier)
-            self._visit_cost = (time.perf_counter() - started) / len(frontier)
-            return results
-        batches = [frontier[start : start + VISIT_BATCH] for start in range(0, len(frontier), VISIT_BATCH)]
+        wall, cpu = time.perf_counter(), time.thread_time()
+        sampled = visit_batch(frontier[:VISIT_BATCH])
+        waiting = (time.perf_counter() - wall) - (time.thread_time() - cpu)
+        self.waiting_per_visit = waiting / VISIT_BATCH
+        rest = frontier[VISIT_BATCH:]
+        if self.waiting_per_visit < WAITING_VISIT_S:
+            return sampled + visit_batch(rest)
+        batches = [rest[start : start + VISIT_BATCH] for start in range(0, len(rest), VISIT_BATCH)]
         assert self._pool is not None  # configure() always makes one
-        results = [result for batch in self._pool.map(visit_batch, batches) for result in batch]
-        workers = min(len(batches), self.config.scan_threads)
-        self._visit_cost = (time.perf_counter() - started) * workers / len(frontier)
-        return results
+        return sampled + [result for batch in self._pool.map(visit_batch, batches) for result in batch]
 
     @property
     def waiting_for(self) -> list[str]:
@@ -284,9 +293,14 @@ class Scanner:
         change = None
         if added or removed or differing or self._churn_pending or self.snapshot.phase != "ready":
             change = self.feed.publish(added, changed, removed, grew)
-        self._last_published = found
         walked = len(self._listings)  # directories the last walk reached
-        self.snapshot = Snapshot(found, self.feed.version, "ready", walked, walked, now)
+        if not (added or removed or differing) and self.snapshot.phase == "ready":
+            # the same runs: keep the dict and what views derived from it (sorted orders, counts)
+            found, memo = before, self.snapshot.memo
+        else:
+            memo = SnapshotMemo()
+        self._last_published = found
+        self.snapshot = Snapshot(found, self.feed.version, "ready", walked, walked, now, memo)
         if change is not None:
             self._index_dirty = True
         return change
@@ -304,13 +318,15 @@ class Scanner:
 
     def load_index(self) -> None:
         """Show the last run's index at once; the first walk then verifies it."""
-        loaded = index_store.load(self._index_path, self.root)
+        with bulk_allocation():
+            loaded = index_store.load(self._index_path, self.root)
         if loaded is None:
             return
         listings, runs = loaded
         self._listings.load(listings)
         self._last_published = runs
         self.snapshot = Snapshot(runs, 0, "walking", 0, len(listings), None)
+        gc.freeze()  # these records live long: later collections need not traverse them again
         self._roots_seen.update(root for _, root in self.roots if root in listings)  # gone since: keep its runs
 
     def _maybe_save_index(self) -> None:
@@ -323,6 +339,27 @@ class Scanner:
         self._index_saved_at = time.time()
         self._index_dirty = False
         index_store.save(self._index_path, self.root, self._listings.export(), self.snapshot.runs)
+
+
+def sweep_turn_of(path: str) -> int:
+    """The poll (modulo FULL_SWEEP_EVERY) on which this run's files are re-stat-ed even if unchanged."""
+    return zlib.crc32(path.encode(errors="surrogateescape")) % FULL_SWEEP_EVERY
+
+
+@contextmanager
+def bulk_allocation(bulk: bool = True):
+    """Pause the cyclic garbage collector while millions of objects that live long are made (an index
+    load, a first walk): it would traverse them again and again for nothing (twice the time at 100,000
+    runs). Afterwards they move to the permanent generation (gc.freeze), out of every later collection."""
+    if not bulk or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.freeze()
 
 
 def roots_of(runs_dir: str) -> list[tuple[str, str]]:
