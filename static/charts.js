@@ -534,6 +534,7 @@
     opts.hooks = { setSelect: [function (u) { onSelect(u, how.onZoom); }] };
     if (how.sync) opts.cursor.sync = { key: page.sync.key };
     view.plot = new uPlot(opts, picture.data, holder);
+    holder.uplot = view.plot; // for tests and curious readers of the DOM
     view.plot.over.addEventListener("dblclick", function () { how.onZoom(null, null); });
     buildLegend(view);
     Object.keys(hiddenSet(view)).forEach(function (id) { if (hiddenSet(view)[id]) showEntry(view, id, false); });
@@ -669,9 +670,10 @@
   function buildLegend(view) {
     var box = view.legendBox;
     box.innerHTML = "";
+    // The cursor's x, over the plot's top right corner: in the legend it would move the entries as it comes and goes.
     var head = document.createElement("span");
     head.className = "legend-x";
-    box.appendChild(head);
+    view.plot.root.parentNode.appendChild(head);
     view.legendX = head;
     view.picture.entries.forEach(function (entry) {
       var row = document.createElement("button");
@@ -1227,6 +1229,7 @@
 
   function stepLabel(value) {
     if (value === null || value === undefined) return "";
+    if (options().x === "step" && Math.abs(value) >= 10) value = Math.round(value); // grid slots fall between steps
     return Math.abs(value) >= 1000 ? Number(value.toPrecision(6)).toLocaleString("en-US") : String(Number(value.toPrecision(4)));
   }
 
@@ -1267,6 +1270,13 @@
       timer = setTimeout(action, ms);
     };
   }
+
+  // The scatter view (server-drawn SVG): SVG paints in document order, so a hovered point (and its card)
+  // moves to the end of its plot to be drawn above its neighbours.
+  document.addEventListener("mouseover", function (event) {
+    var point = event.target.closest && event.target.closest("svg.scatter a.point");
+    if (point && point.nextElementSibling) point.parentNode.appendChild(point);
+  });
 
   document.addEventListener("DOMContentLoaded", init);
   // The tab is swapped in by htmx when a run writes its first metrics.csv.

@@ -126,7 +126,8 @@ def test_compare_draws_overlays_and_a_group_band(server, make_run, scan):
         page.locator("input[name=group]").dispatch_event("change")
         page.wait_for_selector(".panel .chart[data-bands='2'] canvas")
         assert "group=-seed" in page.url
-        assert page.locator(".group-note").inner_text() == "2 groups by lr · band: mean ± std"  # said once, above the panels
+        note = page.locator(".group-note").inner_text()  # said once, above the panels
+        assert note == "2 groups by lr · band: mean ± std"
         box = page.locator(".panel .u-over").bounding_box()
         page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + 40)
         page.wait_for_selector(".compare-tooltip:not([hidden])")
