@@ -96,3 +96,23 @@ def test_config_diff_detects_differing_columns_and_missing_values():
 def test_nan_values_compare_equal_in_the_diff():
     runs = [run("a", summary={"loss": float("nan")}), run("b", summary={"loss": float("nan")})]
     assert not column_differs(runs, "sum.loss")
+
+
+def test_minus_seed_never_groups_by_a_per_run_key_even_when_its_values_repeat():
+    """The demo sweep: 3 lrs x 3 seeds on 7 nodes (two nodes ran two runs): grouping by the node list
+    would put every run alone. So would an output path or a SLURM job id."""
+    nodes = ["n18", "n33", "n53", "n25", "n18", "n39", "n47", "n45", "n33"]
+    runs = [
+        run(f"r{i}", {"optim.lr": lr, "seed": seed, "slurm.nodelist": nodes[i], "ckpt": f"/out/{i % 4}.ckpt"})
+        for i, (lr, seed) in enumerate((lr, seed) for lr in (1e-4, 5e-4, 2e-3) for seed in (0, 1, 2))
+    ]
+    assert grouping_keys(runs, "-seed") == ["optim.lr"]
+    assert [len(group.runs) for group in group_runs(runs, ["optim.lr"])] == [3, 3, 3]
+    assert grouping_keys(runs, "slurm.nodelist") == ["slurm.nodelist"]  # named explicitly: used as asked
+
+
+def test_minus_seed_drops_the_key_that_alone_makes_every_run_its_own_group():
+    runs = [
+        run(f"r{i}", {"lr": lr, "seed": i, "machine": ["a", "b", "c", "a"][i]}) for i, lr in enumerate([1, 1, 2, 2])
+    ]
+    assert grouping_keys(runs, "-seed") == ["lr"]  # lr+machine would be 4 groups of one

@@ -105,3 +105,15 @@ def test_api_compare_errors(client, sweep):
     assert client.get("/api/compare?runs=sw/a").status_code == 400  # no key
     assert client.get("/api/compare?runs=nope&key=k").status_code == 404
     assert client.get("/api/compare?runs=sw/a&key=train/loss&band=iqr").status_code == 400
+
+
+def test_scatter_log_axis_ticks_at_powers_of_ten_and_each_point_has_a_hover_card(client, make_run, scan):
+    for index, lr in enumerate([1e-4, 3e-4, 1e-3, 1e-2]):
+        make_run(f"lr/{index}", hparams={"lr": lr}, summary={"acc": 0.5 + index / 10})
+    scan()
+    ids = ",".join(f"lr/{index}" for index in range(4))
+    html = client.get(f"/compare?runs={ids}&view=scatter&sx=hp.lr&sy=sum.acc&sxlog=1").text
+    labels = re.findall(r'class="tick" text-anchor="middle">([^<]+)<', html)
+    assert labels == ["1e-4", "1e-3", "1e-2"]
+    assert html.count('class="minor"') >= 8  # 2…9 x 10^k between them
+    assert html.count('class="card"') == 4 and "lr = 0.0003" in html and "lr/1" in html
