@@ -15,7 +15,7 @@ import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ..config import Config
 from ..edits import OverlayStore
@@ -24,8 +24,8 @@ from ..media import MediaStore
 from ..metrics import MetricsStore
 from . import index as index_store
 from .changes import ChangeFeed, ChangeSet
-from .probe import broken_run, check_run, files_grew, same_for_table, summary_churn
-from .records import REQUEUE_STATUS, RUNNING, RunRecord, printable_id
+from .probe import INFERRED_END, broken_run, check_run, files_grew, same_for_table, summary_churn
+from .records import FINISHED_STATUSES, REQUEUE_STATUS, RUNNING, RunRecord, printable_id
 from .slurm import SlurmWatcher
 from .snapshot import Snapshot, SnapshotMemo
 from .walker import ListingCache, Visit
@@ -51,6 +51,15 @@ VISIT_BATCH = 64
 # much of its time was waiting (wall minus this thread's CPU: parsing a big sidecar is CPU, not
 # waiting, however long it takes); past this per visit, the rest of the level goes to the pool.
 WAITING_VISIT_S = 50e-6
+# Big trees are mostly old finished runs that never change again. A subtree (a folder of a level
+# with more than VISIT_BATCH folders, and all below it) whose runs all finished more than
+# COLD_AFTER_S ago in folders unchanged as long is walked only one poll in COLD_TIER (its turn is
+# a hash of its path, so the work spreads evenly); the other polls carry its runs over as they were.
+# New runs still show up at once in the folders that are walked every poll: the roots, small
+# levels, and every subtree with a running or recent run. A viewer edit walks its subtree at once.
+COLD_AFTER_S = 3600.0
+COLD_TIER = 20
+COLD_STATUSES = FINISHED_STATUSES | {INFERRED_END}
 # A training run's summary changes on every metrics flush (spt rewrites its
 # sidecar each time): tables hear about such churn at most this often, while
 # real changes (status, a new run, an edit) go out on the poll that sees them.
@@ -85,6 +94,7 @@ class Scanner:
         self._polls = 0
         self.waiting_per_visit: float | None = None  # the last big level's sample (see WAITING_VISIT_S)
         self._last_published: dict[str, RunRecord] = {}
+        self._subtrees: dict[str, Subtree] = {}  # subtrees of big levels, by top folder (see COLD_TIER)
         self._roots_seen: set[str] = set()  # roots found at least once (or holding indexed runs): see vanished
         self._slurm = SlurmWatcher()  # finds squeue/scontrol on PATH, or does nothing
         self._churn_pending: set[str] = set()  # runs whose summary churn is not announced yet
@@ -148,28 +158,27 @@ class Scanner:
             return self._publish(found, now)
 
     def _walk(self, now: float, sweep_turn: int) -> dict[str, RunRecord]:
-        """Breadth-first, one thread-pool map per level: NFS latency overlaps."""
+        """Breadth-first, one thread-pool map per level: NFS latency overlaps. Cold subtrees of big
+        levels are walked only on their turn (see COLD_TIER); in between their runs are carried over."""
         known = self.snapshot.runs
         first_walk = self.snapshot.phase != "ready"
         found: dict[str, RunRecord] = {}
         seen_dirs: set[str] = set()
-        # (path, inside a sidecar run): below an spt run, Lightning's own files (lightning_logs/) are
-        # part of that run, not runs of their own.
-        frontier: list[tuple[str, bool, int]] = [(path, False, index) for index, (_, path) in enumerate(self.roots)]
+        walked: dict[str, Subtree] = {}  # subtrees of big levels walked by this poll, by their top directory
+        # (path, inside a sidecar run, root index, top of its subtree): below an spt run, Lightning's own
+        # files (lightning_logs/) are part of that run, not runs of their own.
+        frontier: list[Item] = [(path, False, index, None) for index, (_, path) in enumerate(self.roots)]
         dirs_done = 0
 
-        def visit(item: tuple[str, bool, int]) -> tuple[Visit | None, RunRecord | None, bool]:
-            path, inside_spt, root = item
+        def visit(item: Item) -> tuple[Visit | None, RunRecord | None, bool]:
+            path, inside_spt, root, _ = item
             seen = self._listings.visit(path)
             kind = seen.listing.run_kind if seen is not None else None
             if seen is None or kind is None or (inside_spt and kind != "spt"):
                 return seen, None, inside_spt
             run_id = self._run_id(path, root)
             previous = known.get(run_id)
-            full_sweep = (
-                previous is not None
-                and zlib.crc32(path.encode(errors="surrogateescape")) % FULL_SWEEP_EVERY == sweep_turn
-            )
+            full_sweep = previous is not None and sweep_turn_of(path) == sweep_turn
             try:
                 record = check_run(run_id, seen, previous, full_sweep, now, self.config.stale_after, self.overlays)
             except Exception as exc:  # one run's files must never hide the others: list it with the reason
@@ -178,26 +187,61 @@ class Scanner:
                     log.exception("could not read run %s", path)
             return seen, record, inside_spt or kind == "spt"
 
-        def visit_batch(items: list[tuple[str, bool, int]]) -> list[tuple[Visit | None, RunRecord | None, bool]]:
+        def visit_batch(items: list[Item]) -> list[tuple[Visit | None, RunRecord | None, bool]]:
             return [visit(item) for item in items]
 
         while frontier:
-            next_frontier: list[tuple[str, bool, int]] = []
+            if len(frontier) > VISIT_BATCH:  # a big level: each folder tops a subtree a later poll may skip whole
+                if not first_walk:
+                    frontier = self._skip_cold(frontier, known, found, seen_dirs)
+                frontier = [(path, spt, root, top or path) for path, spt, root, top in frontier]
+            next_frontier: list[Item] = []
             results = self._visit_level(frontier, visit_batch)
-            for (_, _, root), (seen, record, inside_spt) in zip(frontier, results):
+            for (path, _, root, top), (seen, record, inside_spt) in zip(frontier, results):
                 if seen is None:
                     continue
-                seen_dirs.add(seen.path)
+                seen_dirs.add(path)
+                if top is not None:
+                    subtree = walked.get(top) or walked.setdefault(top, Subtree([], []))
+                    subtree.dirs.append(path)
+                    if record is not None:
+                        subtree.run_ids.append(record.run_id)
                 if record is not None:
                     found[record.run_id] = record
-                next_frontier.extend((os.path.join(seen.path, name), inside_spt, root) for name in seen.listing.subdirs)
+                next_frontier.extend((os.path.join(path, name), inside_spt, root, top) for name in seen.listing.subdirs)
             dirs_done += len(frontier)
             frontier = next_frontier
             if first_walk:
                 self._show_progress(found, dirs_done, dirs_done + len(frontier))
+        self._remember_subtrees(walked, found, now)
         self._listings.forget_missing(seen_dirs)
         self._keep_runs_of_vanished_roots(seen_dirs, known, found)
         return found
+
+    def _skip_cold(self, frontier: list[Item], known: dict, found: dict, seen_dirs: set) -> list[Item]:
+        """The frontier without the cold subtrees whose turn it is not; their runs and folders are carried over."""
+        turn = self._polls % COLD_TIER
+        kept = []
+        for item in frontier:
+            subtree = self._subtrees.get(item[0])
+            if subtree is None or not subtree.cold or cold_turn_of(item[0]) == turn:
+                kept.append(item)
+                continue
+            seen_dirs.update(subtree.dirs)
+            found.update((run_id, known[run_id]) for run_id in subtree.run_ids if run_id in known)
+        return kept
+
+    def _remember_subtrees(self, walked: dict[str, Subtree], found: dict[str, RunRecord], now: float) -> None:
+        """Note which walked subtrees are cold: every run in them finished (and settled) long ago, every folder
+        unchanged for as long. Subtrees skipped this poll keep what was known of them."""
+        listings = self._listings
+        old = now - COLD_AFTER_S
+        for top, subtree in walked.items():
+            runs = [found[run_id] for run_id in subtree.run_ids]
+            subtree.cold = all(settled_long_ago(run, old) for run in runs) and all(
+                listings.mtime_s(path) < old for path in subtree.dirs
+            )
+            self._subtrees[top] = subtree
 
     def _keep_runs_of_vanished_roots(self, seen_dirs: set[str], known: dict, found: dict) -> None:
         """A root that was there and is gone (an unmounted NFS share, a renamed folder) keeps its runs as last
@@ -270,8 +314,16 @@ class Scanner:
     def edit(self, run: RunRecord, edit: dict) -> RunRecord:
         """Write a validated edit to the run's overlay, then rescan so every tab sees it now."""
         self.overlays.edit(run.path, edit, run.meta.tags)
+        self._warm_up(run.path)
         self.scan_once()
         return self.snapshot.get(run.run_id) or run
+
+    def _warm_up(self, path: str) -> None:
+        """Walk the subtree holding `path` on the next poll, whatever its tier."""
+        while path and path not in self._subtrees:
+            parent = os.path.dirname(path)
+            path = "" if parent == path else parent
+        self._subtrees.pop(path, None)
 
     # -- publishing ----------------------------------------------------------
 
@@ -339,6 +391,31 @@ class Scanner:
         self._index_saved_at = time.time()
         self._index_dirty = False
         index_store.save(self._index_path, self.root, self._listings.export(), self.snapshot.runs)
+
+
+Item = tuple[str, bool, int, "str | None"]  # a folder to visit: path, inside an spt run, root index, subtree top
+
+
+@dataclass(slots=True)
+class Subtree:
+    """A folder of a big level and what the last walk of it found below it (itself included)."""
+
+    dirs: list[str]
+    run_ids: list[str]
+    cold: bool = False  # everything in it finished and unchanged for COLD_AFTER_S
+
+
+def settled_long_ago(run: RunRecord, old: float) -> bool:
+    """A run that will not change: finished without error, its last sign of life older than `old`."""
+    if run.error is not None or run.status not in COLD_STATUSES:
+        return False
+    last = run.last_activity
+    return last is not None and last < old
+
+
+def cold_turn_of(path: str) -> int:
+    """The poll (modulo COLD_TIER) on which a cold subtree is walked."""
+    return zlib.crc32(path.encode(errors="surrogateescape")) % COLD_TIER
 
 
 def sweep_turn_of(path: str) -> int:

@@ -91,6 +91,11 @@ class ListingCache:
     def __len__(self) -> int:
         return len(self._listings)
 
+    def mtime_s(self, path: str) -> float:
+        """When the folder's entries last changed, as last listed (infinitely recent if never listed)."""
+        listing = self._listings.get(path)
+        return listing.mtime_ns / 1e9 if listing is not None else float("inf")
+
     def export(self) -> dict[str, Listing]:
         return dict(self._listings)
 
