@@ -96,3 +96,18 @@ def test_time_weighted_ema_equals_ema_on_even_steps_and_weighs_gaps():
     smoothed = time_weighted_ema(x, np.array([0.0, 0.0, 0.0, 10.0]), 0.9)
     assert smoothed[-1] == pytest.approx(10.0, rel=1e-6)
     assert ema(np.array([0.0, 0.0, 0.0, 10.0]), 0.9)[-1] < 5.0
+
+
+def test_a_weight_smooths_a_million_points_as_it_smooths_a_thousand():
+    """TensorBoard smooths its ~1,000-point sample: 0.6 must calm a dense noisy run as much as a short one."""
+    from sptweb.metrics.smoothing import per_point_weight
+
+    rng = np.random.default_rng(0)
+    short, dense = rng.normal(size=1000), rng.normal(size=1_000_000)
+    calm_short = Smoother(per_point_weight(0.6, len(short))).extend(np.arange(1000.0), short)
+    calm_dense = Smoother(per_point_weight(0.6, len(dense))).extend(np.arange(1e6), dense)
+    # judged on what a 1,000-point chart shows: every 1,000th point
+    assert np.std(calm_dense[::1000]) < np.std(calm_short) * 1.5
+    assert np.std(calm_dense[::1000]) < 0.5 * np.std(dense)  # 0.6 per raw point would leave ~0.7
+    assert per_point_weight(0.6, 1500) == 0.6 and per_point_weight(0.0, 10**6) == 0.0
+    assert per_point_weight(0.6, 5000) == per_point_weight(0.6, 7000)  # a power-of-two stride: caches survive growth

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import downsample
 from .growable import GrowableArray
-from .smoothing import Smoother
+from .smoothing import Smoother, per_point_weight
 from .store import DERIVED_ENTRIES, RunMetrics
 
 
@@ -61,7 +61,8 @@ def full_resolution(metrics: RunMetrics, key: str, request: SeriesRequest):
                 metrics.derived.popitem(last=False)
         metrics.derived.move_to_end((key, request.x_mode))
         series.update(metrics, key, request.x_mode)
-        smoothed = series.smoothed(request.smooth, request.smooth_mode) if request.smooth > 0 else None
+        weight = per_point_weight(request.smooth, len(series.x.view()))
+        smoothed = series.smoothed(weight, request.smooth_mode) if request.smooth > 0 else None
         return series.x.view(), series.y.view(), smoothed, series.stats()
 
 

@@ -26,6 +26,22 @@ MAX_KERNEL = 64
 NEGLIGIBLE_LOG = 37.0  # e**-37 < 1e-16
 
 
+# TensorBoard smooths the ~1,000 points it samples of a series, so a weight of 0.6 means the same
+# on a run of 1,000 steps as on one of a million. Smoothing here runs on every point (it must, to
+# follow appends exactly), so the weight is spread over the points one chart point stands for.
+SMOOTHING_RESOLUTION = 1000
+
+
+def per_point_weight(weight: float, count: int) -> float:
+    """The EMA weight per raw point that smooths `count` points as `weight` smooths ~1,000 of them.
+
+    The stride is a power of two, so a growing run keeps its cached smoothing until it doubles.
+    """
+    stride = max(1, count // SMOOTHING_RESOLUTION)
+    stride = 1 << (stride.bit_length() - 1)
+    return weight ** (1.0 / stride) if 0.0 < weight < 1.0 else weight
+
+
 class Smoother:
     """Debiased EMA over a growing series: `extend` smooths only the new points."""
 
