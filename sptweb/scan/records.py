@@ -181,6 +181,8 @@ def printable(text: str) -> str:
 
 def printable_id(text: str) -> str:
     """A run id from a path: printable, and one line (a newline would not survive a URL route)."""
+    if text.isprintable():  # nearly every id: no control character, no undecodable byte
+        return text
     return "".join(f"\\x{ord(char):02x}" if ord(char) < 32 or ord(char) == 127 else char for char in printable(text))
 
 
