@@ -2,7 +2,8 @@
 
 Clauses are separated by `;` and all must hold. Operators: = != > >= < <= and
 ~ (contains, case-insensitive). Numbers compare numerically, anything else as
-lower-cased text. A clause that does not parse is reported, not guessed at.
+lower-cased text. A clause that does not parse is reported, not guessed at, and
+the report says what is wrong in words a user can act on ("use >=").
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import re
 
 from ..scan.records import RunRecord, column_value
 
-_CLAUSE = re.compile(r"^\s*(?P<key>[^<>=!~]+?)\s*(?P<op>>=|<=|!=|=|>|<|~)\s*(?P<value>.*?)\s*$")
+# The key stops at the first operator character; the operator is the whole run of them, so a
+# misspelt one (`=>`, `==`) is seen as written and can be named in the error.
+_CLAUSE = re.compile(r"^\s*(?P<key>[^<>=!~]*?)\s*(?P<op>[<>=!~]+)\s*(?P<value>.*?)\s*$")
 _COMPARE = {
     "=": operator.eq,
     "!=": operator.ne,
@@ -21,23 +24,47 @@ _COMPARE = {
     "<": operator.lt,
     "<=": operator.le,
 }
-
+OPERATORS = (*_COMPARE, "~")
+_ORDERING = frozenset({">", ">=", "<", "<="})  # only meaningful between numbers
+# What people type from other languages, and what they meant.
+_MEANT = {"=>": ">=", "=<": "<=", "==": "=", "<>": "!=", "=!": "!=", "!": "!=", "~=": "~", "=~": "~", "!~": None}
 
 MAX_FILTER = 4096  # characters: a real filter is a line; a 16 KB one only costs time
+
+
+class FilterError(ValueError):
+    """A clause that cannot be read; the message is shown above the table as is."""
 
 
 def compile_filter(text: str):
     """(predicate over RunRecord, error message or None) for a filter expression."""
     if len(text) > MAX_FILTER:
         return (lambda run: True), f"filter is {len(text):,} characters; at most {MAX_FILTER:,}"
-    clauses = [part for part in text.split(";") if part.strip()]
-    tests = []
-    for clause in clauses:
-        match = _CLAUSE.match(clause)
-        if match is None:
-            return (lambda run: True), f"cannot read filter clause {clause.strip()!r}: expected key, operator, value"
-        tests.append(_clause_test(match["key"], match["op"], match["value"]))
+    try:
+        tests = [parse_clause(clause.strip()) for clause in text.split(";") if clause.strip()]
+    except FilterError as error:
+        return (lambda run: True), str(error)
     return (lambda run: all(test(run) for test in tests)), None
+
+
+def parse_clause(clause: str):
+    """One `key op value` clause as a test over a run; FilterError says what is wrong with it."""
+    match = _CLAUSE.match(clause)
+    if match is None:
+        raise FilterError(
+            f"cannot read filter clause `{clause}`: expected a column, an operator and a value, like `optim.lr>=0.001`"
+        )
+    key, op, wanted = match["key"], match["op"], match["value"]
+    if op not in OPERATORS:
+        meant = _MEANT.get(op)
+        hint = f"; use {meant}" if meant else f"; operators are {' '.join(OPERATORS)}"
+        raise FilterError(f"unknown operator `{op}` in `{clause}`{hint}")
+    if not key:
+        raise FilterError(f"`{clause}`: no column before `{op}`")
+    if op in _ORDERING and _number(wanted) is None:
+        problem = f"`{wanted}` is not a number" if wanted else f"no number after `{op}`"
+        raise FilterError(f"`{clause}`: {problem}")
+    return _clause_test(key, op, wanted)
 
 
 def _clause_test(key: str, op: str, wanted: str):
@@ -53,6 +80,8 @@ def _clause_test(key: str, op: str, wanted: str):
         number = _number(value)
         if number is not None and wanted_number is not None:
             return _COMPARE[op](number, wanted_number)
+        if op in _ORDERING:  # a number against text (a run whose value is a string): never ordered
+            return False
         return _COMPARE[op](str(value).lower(), wanted_text)
 
     return test

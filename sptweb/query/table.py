@@ -69,10 +69,22 @@ class TableQuery:
         return {key: value for key, value in args.items() if value is not None and (value != "" or key == "cols")}
 
     def sorted_by(self, column: str) -> dict:
-        """Args for a header link: sort by `column`, flipping direction if already sorted by it."""
+        """Args for a header link: sort by `column` in its natural first direction, or flip it if sorted by it."""
         if self.sort == column:
             return self.to_args(sort=f"-{column}", page=1)
-        return self.to_args(sort=column, page=1)
+        if self.sort == f"-{column}":
+            return self.to_args(sort=column, page=1)
+        return self.to_args(sort=f"-{column}" if descending_first(column) else column, page=1)
+
+
+# Builtin columns whose interesting end is the top: the newest run, the longest or latest to end.
+DESCENDING_FIRST = frozenset({"created", "ended", "duration"})
+
+
+def descending_first(column: str) -> bool:
+    """Whether a header's first click sorts high to low: metrics (accuracy: best first; a loss is one more
+    click) and times (newest first). Names, ids, statuses and hparams read best in ascending order."""
+    return column.startswith("sum.") or column in DESCENDING_FIRST
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,8 @@ class TablePage:
     filter_error: str | None
     groups: dict = field(default_factory=dict)  # group key -> GroupSummary, over every matching run
     group: str = ""
+    archived_hidden: int = 0  # archived runs that match everything else, left out because `archived` is off
+    formats: dict = field(default_factory=dict)  # column -> NumberFormat, from the values on this page
 
     def group_of(self, run: RunRecord) -> GroupSummary | None:
         return self.groups.get(group_key(group_value(run, self.group))) if self.group else None
@@ -110,12 +124,14 @@ def select(snapshot: Snapshot, query: TableQuery, page_size: int, now: float | N
     # Filter an already sorted list: order survives filtering, and the sort
     # itself is kept on the snapshot until the runs change.
     ordered = snapshot.memo.get(("sort", query.sort), lambda: sort_runs(list(snapshot.runs.values()), query.sort, now))
-    ordered = [
-        run for run in ordered if (query.archived or not run.archived) and _matches(run, query) and predicate(run)
-    ]
+    ordered = [run for run in ordered if _matches(run, query) and predicate(run)]
+    archived_hidden = 0
+    if not query.archived:
+        archived_hidden = sum(1 for run in ordered if run.archived and _has_status(run, query.status))
+        ordered = [run for run in ordered if not run.archived]
     status_counts = Counter(run.status_group for run in ordered)
     if query.status:
-        ordered = [run for run in ordered if query.status in (run.status, run.status_group)]
+        ordered = [run for run in ordered if _has_status(run, query.status)]
     columns = query.cols if query.cols is not None else default_columns(snapshot)
     groups = {}
     if query.group:  # stable: runs keep the requested order inside their group
@@ -124,8 +140,9 @@ def select(snapshot: Snapshot, query: TableQuery, page_size: int, now: float | N
     pages = max(1, math.ceil(len(ordered) / page_size))
     page = min(query.page, pages)
     start = (page - 1) * page_size
+    rows = ordered[start : start + page_size]
     return TablePage(
-        rows=ordered[start : start + page_size],
+        rows=rows,
         total=len(ordered),
         page=page,
         pages=pages,
@@ -134,7 +151,13 @@ def select(snapshot: Snapshot, query: TableQuery, page_size: int, now: float | N
         filter_error=filter_error,
         groups=groups,
         group=query.group,
+        archived_hidden=archived_hidden,
+        formats={column: column_format([column_value(run, column, now) for run in rows], column) for column in columns},
     )
+
+
+def _has_status(run: RunRecord, status: str) -> bool:
+    return not status or status in (run.status, run.status_group)
 
 
 def group_value(run: RunRecord, group: str):
@@ -169,6 +192,57 @@ def summarize_groups(runs: list[RunRecord], group: str, columns: tuple[str, ...]
         label = "—" if key is None else str(value)
         summaries[key] = GroupSummary(label, len(group_runs), means, None if key is None else value)
     return summaries
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """One format for every number of a column, so that decimal points line up down the column."""
+
+    scientific: bool = False
+    decimals: int = 0  # after the point (of the mantissa, when scientific)
+
+    def __call__(self, value) -> str | None:
+        """The value formatted, or None for what is not a finite number (text, booleans, NaN)."""
+        if not _is_number(value):
+            return None
+        return f"{value:.{self.decimals}{'e' if self.scientific else 'f'}}"
+
+
+SIGNIFICANT = 5  # digits a metric shows: 0.91234, 12.345
+HPARAM_SIGNIFICANT = 6  # hparams are chosen numbers: show them (nearly) as written
+HUGE = 1e9  # more digits than a column can show at a glance
+WIDE_RANGE = 1000  # a column whose non-zero magnitudes span more than this reads better as 1.5e-06
+
+
+def column_format(values: list, column: str) -> NumberFormat | None:
+    """The format for a column's numbers: as many decimals as its values need, but no more than the
+    largest value's significant digits allow; scientific when magnitudes differ too much for that."""
+    numbers = [abs(float(value)) for value in values if _is_number(value)]
+    if not numbers:
+        return None
+    significant = HPARAM_SIGNIFICANT if column.startswith("hp.") else SIGNIFICANT
+    nonzero = [number for number in numbers if number > 0]
+    if not nonzero or (all(number.is_integer() for number in numbers) and max(numbers) < HUGE):
+        return NumberFormat(decimals=0)
+    largest, smallest = max(nonzero), min(nonzero)
+    if largest / smallest > WIDE_RANGE or largest >= HUGE:
+        return NumberFormat(scientific=True, decimals=max(_mantissa_decimals(n, significant) for n in nonzero))
+    needed = max(_decimals_needed(number, significant) for number in numbers)
+    return NumberFormat(decimals=min(needed, max(0, significant - 1 - math.floor(math.log10(largest)))))
+
+
+def _decimals_needed(number: float, significant: int) -> int:
+    """Decimals that show `number` to `significant` digits, trailing zeros dropped (0.35 needs 2)."""
+    if number == 0:
+        return 0
+    digits = max(0, significant - 1 - math.floor(math.log10(number)))
+    text = f"{number:.{digits}f}".rstrip("0")
+    return len(text.partition(".")[2])
+
+
+def _mantissa_decimals(number: float, significant: int) -> int:
+    mantissa = f"{number:.{significant - 1}e}".partition("e")[0].rstrip("0")
+    return len(mantissa.partition(".")[2])
 
 
 def _is_number(value) -> bool:
@@ -235,6 +309,28 @@ def available_columns(snapshot: Snapshot, limit: int = 200) -> list[str]:
         return columns + [column for column, _ in stats.most_common(max(0, limit - len(columns)))]
 
     return snapshot.memo.get(("columns", limit), compute)
+
+
+COLUMN_GROUPS = ("hparams", "metrics", "other")
+
+
+def column_groups(snapshot: Snapshot) -> list[tuple[str, list[str]]]:
+    """The column picker's sections: hparams, metrics (summary values), other (summary.json's
+    min/max/last statistics), each in available_columns' most-common-first order."""
+
+    def compute() -> list[tuple[str, list[str]]]:
+        summary_keys = {key for run in snapshot.runs.values() for key in run.meta.summary}
+        sections: dict[str, list[str]] = {name: [] for name in COLUMN_GROUPS}
+        for column in available_columns(snapshot):
+            if column.startswith("hp."):
+                sections["hparams"].append(column)
+            elif column.startswith("sum.") and column[4:] in summary_keys:
+                sections["metrics"].append(column)
+            else:
+                sections["other"].append(column)
+        return [(name, columns) for name, columns in sections.items() if columns]
+
+    return snapshot.memo.get("column_groups", compute)
 
 
 def all_tags(snapshot: Snapshot) -> list[str]:

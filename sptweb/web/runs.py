@@ -39,7 +39,7 @@ def index():
     return _vary(
         render_template(
             "runs.html",
-            columns=table.available_columns(snapshot),
+            column_groups=table.column_groups(snapshot),
             all_tags=table.all_tags(snapshot),
             group_choices=table.group_choices(snapshot),
             **context,

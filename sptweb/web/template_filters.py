@@ -19,6 +19,7 @@ def register(app) -> None:
     app.add_template_filter(value)
     app.add_template_filter(column_value, "column")
     app.add_template_filter(filesize)
+    app.add_template_filter(formatted)
 
 
 def _printable(value):
@@ -74,6 +75,12 @@ def value(raw) -> str:
             return "∞" if raw > 0 else "-∞"
         return f"{raw:.6g}"
     return str(raw)
+
+
+def formatted(raw, number_format=None) -> str:
+    """A table cell: numbers in their column's one format (query.table.NumberFormat), the rest as `value`."""
+    shown = number_format(raw) if number_format is not None else None
+    return value(raw) if shown is None else shown
 
 
 def filesize(size: int | None) -> str:
