@@ -74,3 +74,12 @@ def test_changes_inside_cold_subtrees_show_within_one_tier(old_sweep, make_run, 
     for _ in range(COLD_TIER):
         scan()
     assert "p/4000_3/run/nested" in scanner.snapshot.runs and "p/4000_5/run" not in scanner.snapshot.runs
+
+
+def test_a_deleted_job_folder_drops_its_run_at_once(old_sweep, runs_root, scan, scanner):
+    import shutil
+
+    shutil.rmtree(runs_root / "p" / "4000_9")  # its parent is relisted, so the subtree is seen gone
+    scan()
+    assert "p/4000_9/run" not in scanner.snapshot.runs and len(scanner.snapshot.runs) == 100
+    assert not [path for path in scanner._listings.export() if "/4000_9/" in path or path.endswith("/4000_9")]

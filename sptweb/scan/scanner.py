@@ -95,6 +95,7 @@ class Scanner:
         self.waiting_per_visit: float | None = None  # the last big level's sample (see WAITING_VISIT_S)
         self._last_published: dict[str, RunRecord] = {}
         self._subtrees: dict[str, Subtree] = {}  # subtrees of big levels, by top folder (see COLD_TIER)
+        self._loose = Subtree([], [])  # the folders and runs outside them, as the last walk found
         self._roots_seen: set[str] = set()  # roots found at least once (or holding indexed runs): see vanished
         self._slurm = SlurmWatcher()  # finds squeue/scontrol on PATH, or does nothing
         self._churn_pending: set[str] = set()  # runs whose summary churn is not announced yet
@@ -158,13 +159,20 @@ class Scanner:
             return self._publish(found, now)
 
     def _walk(self, now: float, sweep_turn: int) -> dict[str, RunRecord]:
-        """Breadth-first, one thread-pool map per level: NFS latency overlaps. Cold subtrees of big
-        levels are walked only on their turn (see COLD_TIER); in between their runs are carried over."""
+        """Breadth-first, one thread-pool map per level: NFS latency overlaps.
+
+        Cold subtrees of big levels are walked only on their turn (see COLD_TIER). So the runs start as
+        last known, and what this poll walks first drops its old runs, then adds what it finds: a
+        skipped subtree costs nothing per run.
+        """
         known = self.snapshot.runs
         first_walk = self.snapshot.phase != "ready"
-        found: dict[str, RunRecord] = {}
-        seen_dirs: set[str] = set()
+        found: dict[str, RunRecord] = {} if first_walk else dict(known)
+        for run_id in self._loose.run_ids:
+            found.pop(run_id, None)
+        loose = Subtree([], [])  # what lies outside the subtrees of big levels (roots, small levels)
         walked: dict[str, Subtree] = {}  # subtrees of big levels walked by this poll, by their top directory
+        tops: set[str] = set()  # every subtree top listed this poll, walked or not
         # (path, inside a sidecar run, root index, top of its subtree): below an spt run, Lightning's own
         # files (lightning_logs/) are part of that run, not runs of their own.
         frontier: list[Item] = [(path, False, index, None) for index, (_, path) in enumerate(self.roots)]
@@ -192,44 +200,66 @@ class Scanner:
 
         while frontier:
             if len(frontier) > VISIT_BATCH:  # a big level: each folder tops a subtree a later poll may skip whole
+                tops.update(path for path, _, _, top in frontier if top is None)
                 if not first_walk:
-                    frontier = self._skip_cold(frontier, known, found, seen_dirs)
+                    frontier = self._skip_cold(frontier, found)
                 frontier = [(path, spt, root, top or path) for path, spt, root, top in frontier]
             next_frontier: list[Item] = []
             results = self._visit_level(frontier, visit_batch)
             for (path, _, root, top), (seen, record, inside_spt) in zip(frontier, results):
                 if seen is None:
                     continue
-                seen_dirs.add(path)
-                if top is not None:
-                    subtree = walked.get(top) or walked.setdefault(top, Subtree([], []))
-                    subtree.dirs.append(path)
-                    if record is not None:
-                        subtree.run_ids.append(record.run_id)
+                subtree = loose if top is None else (walked.get(top) or walked.setdefault(top, Subtree([], [])))
+                subtree.dirs.append(path)
                 if record is not None:
+                    subtree.run_ids.append(record.run_id)
                     found[record.run_id] = record
-                next_frontier.extend((os.path.join(path, name), inside_spt, root, top) for name in seen.listing.subdirs)
+                prefix = path + os.sep
+                next_frontier.extend((prefix + name, inside_spt, root, top) for name in seen.listing.subdirs)
             dirs_done += len(frontier)
             frontier = next_frontier
             if first_walk:
                 self._show_progress(found, dirs_done, dirs_done + len(frontier))
+        self._forget_what_is_gone(first_walk, loose, walked, tops, found)
         self._remember_subtrees(walked, found, now)
-        self._listings.forget_missing(seen_dirs)
-        self._keep_runs_of_vanished_roots(seen_dirs, known, found)
+        self._keep_runs_of_vanished_roots(loose, known, found)
         return found
 
-    def _skip_cold(self, frontier: list[Item], known: dict, found: dict, seen_dirs: set) -> list[Item]:
-        """The frontier without the cold subtrees whose turn it is not; their runs and folders are carried over."""
+    def _skip_cold(self, frontier: list[Item], found: dict) -> list[Item]:
+        """The frontier without the cold subtrees whose turn it is not (their runs stay in `found` as they
+        were); the subtrees it keeps drop their old runs from `found`, to be found again."""
         turn = self._polls % COLD_TIER
         kept = []
         for item in frontier:
             subtree = self._subtrees.get(item[0])
-            if subtree is None or not subtree.cold or cold_turn_of(item[0]) == turn:
-                kept.append(item)
+            if subtree is not None and subtree.cold and subtree.turn != turn:
                 continue
-            seen_dirs.update(subtree.dirs)
-            found.update((run_id, known[run_id]) for run_id in subtree.run_ids if run_id in known)
+            kept.append(item)
+            if subtree is not None:
+                for run_id in subtree.run_ids:
+                    found.pop(run_id, None)
         return kept
+
+    def _forget_what_is_gone(
+        self, first_walk: bool, loose: Subtree, walked: dict[str, Subtree], tops: set[str], found: dict
+    ) -> None:
+        """Drop the runs and cached listings of subtrees no longer listed, and the listings of folders that
+        walked parts no longer hold."""
+        listings = self._listings
+        if first_walk:  # everything was walked: keep exactly what was seen (the index may hold folders long gone)
+            listings.forget_missing({*loose.dirs, *(path for subtree in walked.values() for path in subtree.dirs)})
+        else:
+            listings.forget(set(self._loose.dirs) - set(loose.dirs))
+            for top, subtree in walked.items():
+                old = self._subtrees.get(top)
+                if old is not None:
+                    listings.forget(set(old.dirs) - set(subtree.dirs))
+        for top in self._subtrees.keys() - tops:
+            gone = self._subtrees.pop(top)
+            listings.forget(gone.dirs)
+            for run_id in gone.run_ids:
+                found.pop(run_id, None)
+        self._loose = loose
 
     def _remember_subtrees(self, walked: dict[str, Subtree], found: dict[str, RunRecord], now: float) -> None:
         """Note which walked subtrees are cold: every run in them finished (and settled) long ago, every folder
@@ -241,19 +271,21 @@ class Scanner:
             subtree.cold = all(settled_long_ago(run, old) for run in runs) and all(
                 listings.mtime_s(path) < old for path in subtree.dirs
             )
+            subtree.turn = cold_turn_of(top)
             self._subtrees[top] = subtree
 
-    def _keep_runs_of_vanished_roots(self, seen_dirs: set[str], known: dict, found: dict) -> None:
+    def _keep_runs_of_vanished_roots(self, loose: Subtree, known: dict, found: dict) -> None:
         """A root that was there and is gone (an unmounted NFS share, a renamed folder) keeps its runs as last
         seen, and the table says so: an empty table would read as "no runs" and lose the researcher's place."""
+        seen = set(loose.dirs)
         for _, root in self.roots:
-            if root in seen_dirs:
+            if root in seen:
                 self._roots_seen.add(root)
             elif root in self._roots_seen:
                 inside = root + os.sep
-                found.update(
-                    (run_id, run) for run_id, run in known.items() if run.path == root or run.path.startswith(inside)
-                )
+                kept = [run_id for run_id, run in known.items() if run.path == root or run.path.startswith(inside)]
+                found.update((run_id, known[run_id]) for run_id in kept)
+                loose.run_ids.extend(kept)  # dropped again, and found again, by the walk that sees the root back
 
     def _visit_level(self, frontier: list, visit_batch) -> list:
         """Visit one level of directories: inline on a fast disk, on the pool on a slow one."""
@@ -403,6 +435,7 @@ class Subtree:
     dirs: list[str]
     run_ids: list[str]
     cold: bool = False  # everything in it finished and unchanged for COLD_AFTER_S
+    turn: int = 0  # the poll (modulo COLD_TIER) that walks it while it is cold
 
 
 def settled_long_ago(run: RunRecord, old: float) -> bool:

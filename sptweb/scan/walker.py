@@ -83,6 +83,11 @@ class ListingCache:
         self._listings[path] = listing
         return Visit(path, listing, relisted=True)
 
+    def forget(self, paths) -> None:
+        """Drop the listings of folders that are gone."""
+        for path in paths:
+            self._listings.pop(path, None)
+
     def forget_missing(self, seen: set[str]) -> None:
         """Drop listings of directories this walk did not reach (removed or moved away)."""
         for path in self._listings.keys() - seen:
