@@ -1,13 +1,12 @@
 """Safe on a shared login node: token auth, Host allowlist, CSRF, headers, limits, shutdown."""
 
 import os
+import re
 import signal
 import stat
 import subprocess
 import sys
 import time
-
-import re
 
 import pytest
 
