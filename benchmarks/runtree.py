@@ -15,7 +15,7 @@ def build_tree(root: Path, runs: int, seed: int = 0, lightning: bool = False) ->
     `lightning`: no sidecar, as Lightning's CSVLogger writes them (metrics.csv, hparams.yaml), last
     written two hours ago but for the running few.
     """
-    marker = root / f".built-{runs}"
+    marker = root / f".built-v2-{runs}"  # v2: finished runs ended hours to weeks ago, their files as old
     if marker.exists():
         return root
     rng = random.Random(seed)
@@ -25,14 +25,16 @@ def build_tree(root: Path, runs: int, seed: int = 0, lightning: bool = False) ->
         run_dir = root / f"proj{index % 7}" / f"{job}_{task}" / "run"
         run_dir.mkdir(parents=True, exist_ok=True)
         running = index % 500 == 0
+        created = now - rng.uniform(3 * 3600, 30 * 86400)
+        ended = None if running else created + rng.uniform(600, 2 * 3600)
         sidecar = {
             "schema_version": 1,
             "run_id": f"{rng.getrandbits(32):08x}",
             "run_dir": str(run_dir),
             "status": "running" if running else rng.choice(["completed"] * 8 + ["failed"]),
-            "created_at": now - rng.uniform(3600, 30 * 86400),
-            "ended_at": None if running else now - rng.uniform(0, 3600),
-            "updated_at": now,
+            "created_at": created,
+            "ended_at": ended,
+            "updated_at": now if running else ended,
             "tags": [f"sweep:{job}", rng.choice(["vit", "resnet", "mae"])],
             "notes": "",
             "hparams": {
@@ -55,6 +57,9 @@ def build_tree(root: Path, runs: int, seed: int = 0, lightning: bool = False) ->
             continue
         (run_dir / "sidecar.json").write_text(json.dumps(sidecar))
         (run_dir / "heartbeat").touch()
+        if not running:  # a sweep of the past: its files and folders last changed when it ended
+            for path in (*run_dir.iterdir(), run_dir, run_dir.parent):
+                os.utime(path, (ended, ended))
     marker.touch()
     return root
 
