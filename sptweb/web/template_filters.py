@@ -20,6 +20,7 @@ def register(app) -> None:
     app.add_template_filter(column_value, "column")
     app.add_template_filter(filesize)
     app.add_template_filter(formatted)
+    app.add_template_filter(breakable)
 
 
 def _printable(value):
@@ -28,6 +29,17 @@ def _printable(value):
         text = printable(value)
         return Markup(text) if isinstance(value, Markup) else text  # already-safe HTML stays safe
     return value
+
+
+BREAK_AFTER = "/_-."  # where a long id or path may wrap: between its parts, never mid-word
+
+
+def breakable(text) -> Markup:
+    """`text` escaped, with a line-break opportunity (<wbr>) after each separator of an id or a path."""
+    escaped = str(Markup.escape(printable(str(text))))
+    for separator in BREAK_AFTER:
+        escaped = escaped.replace(separator, separator + "<wbr>")
+    return Markup(escaped)
 
 
 def reltime(epoch: float | None, now: float | None = None) -> str:
