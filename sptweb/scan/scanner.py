@@ -382,7 +382,10 @@ class Scanner:
             # the same runs: keep the dict and what views derived from it (sorted orders, counts)
             found, memo = before, self.snapshot.memo
         else:
-            memo = SnapshotMemo()
+            # Carry the sorted views and tallies over the runs that changed; not from a first walk's
+            # progress snapshot, whose runs are not the `before` these changes are measured from.
+            previous = self.snapshot.memo if self.snapshot.runs is before else None
+            memo = SnapshotMemo(previous=previous, changed=added | removed | set(differing))
         self._last_published = found
         self.snapshot = Snapshot(found, self.feed.version, "ready", walked, walked, now, memo)
         if change is not None:

@@ -2,33 +2,106 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .records import RunRecord
 
 T = TypeVar("T")
 
+MAX_CARRIED = 32  # incremental entries handed on to the next snapshot; the least recently used go first
+MAX_PENDING_SETS = 64  # change sets a carried entry keeps apart before they are merged into one
+
+_MISSING = object()
+
+
+@dataclass(frozen=True, slots=True)
+class _Carried:
+    """An incremental entry of an older snapshot, and the run ids changed since it was current."""
+
+    entry: Any
+    pending: tuple[frozenset[str], ...]  # one change set per snapshot since, oldest first
+
+    def changed_ids(self) -> frozenset[str]:
+        return self.pending[0] if len(self.pending) == 1 else frozenset().union(*self.pending)
+
+    def one_more(self, changed: frozenset[str]) -> _Carried:
+        """Carried over one more snapshot nobody asked for it in."""
+        pending = (*self.pending, changed)
+        if len(pending) > MAX_PENDING_SETS:  # an entry not asked for in a long time: keep one set, not hundreds
+            pending = (frozenset().union(*pending),)
+        return _Carried(self.entry, pending)
+
 
 class SnapshotMemo:
     """Results derived from one snapshot (sorted orders, column lists), kept as long as it is current.
 
-    A snapshot never changes, so nothing here goes stale; the next poll's
-    snapshot starts with an empty memo. Two threads may compute the same key
-    at once: both get a correct result and one of them is kept.
+    A snapshot never changes, so nothing here goes stale. Two kinds of entries:
+
+    - `get`: computed from this snapshot alone; the next snapshot starts without it.
+    - `incremental`: carried to the next snapshot with the ids of the runs that changed
+      in between, and brought up to date there by the caller's `advance` on first use,
+      so a poll that changed one run costs one run's work, not all of them. At most
+      MAX_CARRIED keys are carried, so one-off queries do not pile up.
+
+    The memo knows nothing of what an entry holds: it stores opaque values and calls the
+    functions its callers pass. Two threads may compute (or advance) the same key at once:
+    both get a correct result and one of them is kept; `compute` and `advance` must not
+    change an entry they are given, as older snapshots may still be reading it.
     """
 
-    __slots__ = ("_results",)
+    __slots__ = ("_carried", "_incremental", "_lock", "_results")
 
-    def __init__(self) -> None:
+    def __init__(self, previous: SnapshotMemo | None = None, changed: Iterable[str] | None = None) -> None:
+        """`previous`: the memo of the snapshot this one replaces; `changed`: the ids of the runs added,
+        changed or removed since (None: unknown, so nothing is carried)."""
         self._results: dict = {}
+        self._incremental: dict = {}  # key -> entry for this snapshot, in order of first use
+        self._lock = threading.Lock()
+        carried: dict[Hashable, _Carried] = {}
+        if previous is not None and changed is not None:
+            carried = previous._carry(frozenset(changed))
+        self._carried = carried  # key -> entry of an older snapshot, not yet brought up to date
 
     def get(self, key, compute: Callable[[], T]) -> T:
         results = self._results
         if key not in results:
             results[key] = compute()
         return results[key]
+
+    def incremental(self, key, compute: Callable[[], T], advance: Callable[[T, frozenset[str]], T]) -> T:
+        """The entry for `key`: this snapshot's, else an older one advanced over the runs changed
+        since (`advance(entry, changed_ids)`), else `compute()`; carried to the next snapshot."""
+        entry = self._incremental.get(key, _MISSING)
+        if entry is not _MISSING:
+            return entry
+        with self._lock:
+            carried = self._carried.get(key)
+        if carried is None:
+            entry = compute()
+        else:
+            changed = carried.changed_ids()
+            entry = advance(carried.entry, changed) if changed else carried.entry
+        with self._lock:
+            entry = self._incremental.setdefault(key, entry)
+            self._carried.pop(key, None)
+        return entry
+
+    def _carry(self, changed: frozenset[str]) -> dict[Hashable, _Carried]:
+        """What the next snapshot inherits: this snapshot's incremental entries (the most recently
+        used) and the older ones nobody asked for here, at most MAX_CARRIED keys."""
+        with self._lock:
+            unasked = [(key, carried.one_more(changed)) for key, carried in self._carried.items()]
+            used = [(key, _Carried(entry, (changed,))) for key, entry in self._incremental.items()]
+        newest_last = unasked + used
+        return dict(newest_last[-MAX_CARRIED:])
+
+    def carried_keys(self) -> list:
+        """Keys an older snapshot handed on and nobody has asked for yet (for tests and diagnostics)."""
+        with self._lock:
+            return list(self._carried)
 
 
 @dataclass(frozen=True, slots=True)
