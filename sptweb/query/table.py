@@ -15,6 +15,18 @@ from dataclasses import dataclass, field, replace
 from ..scan import Snapshot
 from ..scan.records import KNOWN_STATUSES, RunRecord, column_value
 from . import filter_expr
+from .live_views import (
+    HIDDEN,
+    SHOWN,
+    Classify,
+    ColumnTally,
+    SortedView,
+    ViewRule,
+    follows_clock,
+    most_common,
+    present,
+    sort_key,
+)
 
 DEFAULT_SORT = "-created"
 MAX_COLUMNS = 30  # more would make the row unreadable and the URL unwieldy
@@ -118,42 +130,81 @@ class GroupSummary:
 
 
 def select(snapshot: Snapshot, query: TableQuery, page_size: int, now: float | None = None) -> TablePage:
-    """Apply the query to a snapshot's runs and cut out one page."""
+    """Apply the query to a snapshot's runs and cut out one page.
+
+    Order, total and counts come from sorted views (live_views.py) kept on the snapshot's memo and
+    carried from poll to poll: a request costs O(page), and the first request after a poll re-places
+    only the runs that poll changed.
+    """
     now = now or time.time()
     predicate, filter_error = filter_expr.compile_filter(query.filter)
-    # Filter an already sorted list: order survives filtering, and the sort
-    # itself is kept on the snapshot until the runs change.
-    ordered = snapshot.memo.get(("sort", query.sort), lambda: sort_runs(list(snapshot.runs.values()), query.sort, now))
-    ordered = [run for run in ordered if _matches(run, query) and predicate(run)]
-    archived_hidden = 0
-    if not query.archived:
-        archived_hidden = sum(1 for run in ordered if run.archived and _has_status(run, query.status))
-        ordered = [run for run in ordered if not run.archived]
-    status_counts = Counter(run.status_group for run in ordered)
-    if query.status:
-        ordered = [run for run in ordered if _has_status(run, query.status)]
+    listed = _view(snapshot, query, predicate, filter_error, "", now)  # all but the status filter: for the chips
+    shown = _view(snapshot, query, predicate, filter_error, query.status, now) if query.status else listed
+    descending = query.sort.startswith("-")
     columns = query.cols if query.cols is not None else default_columns(snapshot)
     groups = {}
-    if query.group:  # stable: runs keep the requested order inside their group
-        ordered = sorted(ordered, key=lambda run: _group_order(group_value(run, query.group)))
-        groups = summarize_groups(ordered, query.group, columns)
-    pages = max(1, math.ceil(len(ordered) / page_size))
+    pages = max(1, math.ceil(len(shown) / page_size))
     page = min(query.page, pages)
     start = (page - 1) * page_size
-    rows = ordered[start : start + page_size]
+    if query.group:
+        # Grouping reorders every matching run and averages over them: O(matching runs), not O(page).
+        # Stable: runs keep the requested order inside their group.
+        ordered = shown.records(0, len(shown), descending)
+        ordered.sort(key=lambda run: _group_order(group_value(run, query.group)))
+        groups = summarize_groups(ordered, query.group, columns)
+        rows = ordered[start : start + page_size]
+    else:
+        rows = shown.records(start, start + page_size, descending)
     return TablePage(
         rows=rows,
-        total=len(ordered),
+        total=len(shown),
         page=page,
         pages=pages,
         columns=columns,
-        status_counts={status: status_counts.get(status, 0) for status in (*KNOWN_STATUSES, "other")},
+        status_counts={status: listed.status_counts.get(status, 0) for status in (*KNOWN_STATUSES, "other")},
         filter_error=filter_error,
         groups=groups,
         group=query.group,
-        archived_hidden=archived_hidden,
+        archived_hidden=shown.hidden,
         formats={column: column_format([column_value(run, column, now) for run in rows], column) for column in columns},
     )
+
+
+def _view(snapshot: Snapshot, query: TableQuery, predicate, filter_error, status: str, now: float) -> SortedView:
+    """The runs matching the query's search, tag, filter, archived switch and `status` (\"\": any),
+    sorted by its sort column, from the snapshot's memo.
+
+    Carried from snapshot to snapshot and advanced over the changed runs, unless the sort or the
+    filter follows the clock (live_views.CLOCK_COLUMNS): such a view is computed once per snapshot.
+    """
+    words = tuple(query.q.lower().split())
+    rule = ViewRule(query.sort.lstrip("-"), _classifier(words, query.tag, predicate, query.archived, status), now)
+    # Sorting "x" and "-x" read one view in two directions; a filter that does not parse filters nothing.
+    key = ("table-view", rule.column, words, query.tag, "" if filter_error else query.filter, query.archived, status)
+    runs = snapshot.runs
+
+    def build() -> SortedView:
+        return SortedView.build(runs, rule)
+
+    if follows_clock(rule.column, query.filter):
+        return snapshot.memo.get(key, build)
+    return snapshot.memo.incremental(key, build, lambda view, changed: view.advanced(runs, changed, rule))
+
+
+def _classifier(words: tuple[str, ...], tag: str, predicate, archived: bool, status: str) -> Classify:
+    """A view's rule: SHOWN for a matching run; HIDDEN for one left out only for being archived
+    (the table says how many); None for the rest."""
+
+    def classify(run: RunRecord) -> str | None:
+        if tag and tag not in run.tags:
+            return None
+        if not all(word in run.search_text for word in words) or not predicate(run):
+            return None
+        if not _has_status(run, status):
+            return None
+        return HIDDEN if run.archived and not archived else SHOWN
+
+    return classify
 
 
 def _has_status(run: RunRecord, status: str) -> bool:
@@ -169,11 +220,11 @@ def group_value(run: RunRecord, group: str):
 
 def group_key(value):
     """A hashable key for a group value (missing values form one group)."""
-    return None if not _present(value) else _sort_key(value)
+    return None if not present(value) else sort_key(value)
 
 
 def _group_order(value):
-    return (1, (0, 0.0, "")) if not _present(value) else (0, _sort_key(value))
+    return (1, (0, 0.0, "")) if not present(value) else (0, sort_key(value))
 
 
 def summarize_groups(runs: list[RunRecord], group: str, columns: tuple[str, ...]) -> dict:
@@ -249,64 +300,53 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _matches(run: RunRecord, query: TableQuery) -> bool:
-    if query.tag and query.tag not in run.tags:
-        return False
-    if query.q:
-        return all(word in run.search_text for word in query.q.lower().split())
-    return True
-
-
 def sort_runs(runs: list[RunRecord], sort: str, now: float) -> list[RunRecord]:
     """Sort numbers numerically and text alphabetically; missing values last either way."""
     descending = sort.startswith("-")
     column = sort.lstrip("-")
     keyed = [(column_value(run, column, now), run) for run in runs]
-    present = [(value, run) for value, run in keyed if _present(value)]
-    missing = [run for value, run in keyed if not _present(value)]
-    present.sort(key=lambda pair: (_sort_key(pair[0]), pair[1].run_id), reverse=descending)
-    return [run for _, run in present] + sorted(missing, key=lambda run: run.run_id)
+    valued = [(value, run) for value, run in keyed if present(value)]
+    missing = [run for value, run in keyed if not present(value)]
+    valued.sort(key=lambda pair: (sort_key(pair[0]), pair[1].run_id), reverse=descending)
+    return [run for _, run in valued] + sorted(missing, key=lambda run: run.run_id)
 
 
-def _present(value) -> bool:
-    return value is not None and value != "" and not (isinstance(value, float) and math.isnan(value))
-
-
-def _sort_key(value):
-    """Numbers before text, so a column of mixed types still has one order."""
-    if isinstance(value, (int, float)):
-        return (0, float(value), "")
-    return (1, 0.0, str(value).lower())
+def column_tally(snapshot: Snapshot) -> ColumnTally:
+    """How many runs report each summary key, hparam, statistic and tag; carried from poll to poll
+    and advanced over the changed runs, so the column lists below cost O(distinct keys) per snapshot."""
+    runs = snapshot.runs
+    return snapshot.memo.incremental(
+        "column-tally", lambda: ColumnTally.build(runs), lambda tally, changed: tally.advanced(runs, changed)
+    )
 
 
 def default_columns(snapshot: Snapshot) -> tuple[str, ...]:
     """The summary metrics most runs report: what a researcher looks at first."""
-    return snapshot.memo.get("default_columns", lambda: _common_summary_columns(snapshot.runs.values()))
+    return snapshot.memo.get("default_columns", lambda: _common_summary_columns(column_tally(snapshot).summary))
 
 
 # Lightning puts these into every metrics dict: counters, not results.
 NOT_DEFAULT_COLUMNS = frozenset({"epoch", "step"})
 
 
-def _common_summary_columns(runs) -> tuple[str, ...]:
-    counts = Counter(key for run in runs for key in run.meta.summary if key not in NOT_DEFAULT_COLUMNS)
-    common = [key for key, _ in counts.most_common(DEFAULT_COLUMN_COUNT * 3)]
+def _common_summary_columns(summary_counts: Counter[str]) -> tuple[str, ...]:
+    counts = Counter({key: count for key, count in summary_counts.items() if key not in NOT_DEFAULT_COLUMNS})
+    common = most_common(counts, DEFAULT_COLUMN_COUNT * 3)
     preferred = sorted(common, key=lambda key: (not key.startswith("val"), -counts[key], key))
     return tuple(f"sum.{key}" for key in preferred[:DEFAULT_COLUMN_COUNT])
 
 
 def available_columns(snapshot: Snapshot, limit: int = 200) -> list[str]:
-    """hparam and summary keys present in the runs, most common first, for the column picker."""
+    """hparam and summary keys present in the runs, most common first (ties by name), for the column
+    picker; then summary.json's statistics (min/max/last/count), offered after the plain columns."""
 
     def compute() -> list[str]:
-        counts: Counter[str] = Counter()
-        stats: Counter[str] = Counter()  # summary.json's min/max/last/count: offered after the plain columns
-        for run in snapshot.runs.values():
-            counts.update(f"sum.{key}" for key in run.meta.summary)
-            counts.update(f"hp.{key}" for key in run.meta.hparams)
-            stats.update(f"sum.{key}" for key in run.side.stats)
-        columns = [column for column, _ in counts.most_common(limit)]
-        return columns + [column for column, _ in stats.most_common(max(0, limit - len(columns)))]
+        tally = column_tally(snapshot)
+        counts = Counter({f"sum.{key}": count for key, count in tally.summary.items()})
+        counts.update({f"hp.{key}": count for key, count in tally.hparams.items()})
+        stats = Counter({f"sum.{key}": count for key, count in tally.stats.items()})
+        columns = most_common(counts, limit)
+        return columns + most_common(stats, max(0, limit - len(columns)))
 
     return snapshot.memo.get(("columns", limit), compute)
 
@@ -319,7 +359,7 @@ def column_groups(snapshot: Snapshot) -> list[tuple[str, list[str]]]:
     min/max/last statistics), each in available_columns' most-common-first order."""
 
     def compute() -> list[tuple[str, list[str]]]:
-        summary_keys = {key for run in snapshot.runs.values() for key in run.meta.summary}
+        summary_keys = column_tally(snapshot).summary
         sections: dict[str, list[str]] = {name: [] for name in COLUMN_GROUPS}
         for column in available_columns(snapshot):
             if column.startswith("hp."):
@@ -335,7 +375,7 @@ def column_groups(snapshot: Snapshot) -> list[tuple[str, list[str]]]:
 
 def all_tags(snapshot: Snapshot) -> list[str]:
     """Every tag in use, for the tag filter's completion list."""
-    return snapshot.memo.get("tags", lambda: sorted({tag for run in snapshot.runs.values() for tag in run.tags}))
+    return snapshot.memo.get("tags", lambda: sorted(column_tally(snapshot).tags))
 
 
 def _split_cols(values: list[str]) -> tuple[str, ...]:
