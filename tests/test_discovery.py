@@ -188,7 +188,9 @@ def test_listing_cache_skips_readdir_of_unchanged_folders(make_run, monkeypatch,
     assert listed == []
 
 
-def test_persisted_index_shows_runs_before_the_first_walk(make_run, runs_root, tmp_path, app, scan, scanner):
+def test_persisted_index_shows_runs_before_the_first_walk(
+    make_run, runs_root, tmp_path, app, scan, scanner, monkeypatch
+):
     make_run("x/one")
     make_run("x/two")
     scan()
@@ -198,7 +200,12 @@ def test_persisted_index_shows_runs_before_the_first_walk(make_run, runs_root, t
     restarted.load_index()
     assert sorted(restarted.snapshot.runs) == ["x/one", "x/two"]
     assert restarted.snapshot.phase == "walking"
+    assert len(restarted._listings) == 0  # the table needs only the runs: listings wait for the first walk
+    listed = []
+    real_scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path: listed.append(path) or real_scandir(path))
     assert restarted.scan_once() is not None  # the first walk verifies and marks ready
+    assert listed == []  # ... with the persisted listings: no folder changed, none is read again
     assert restarted.snapshot.phase == "ready"
     restarted.stop()
 

@@ -22,9 +22,9 @@ from .walker import Listing
 log = logging.getLogger(__name__)
 
 # Bump when the meaning of a field changes (2: classes moved into scan/ and
-# edits/); a change of shape (a class moved, fields added, removed, renamed)
+# edits/; 3: runs and listings in two files); a change of shape (a class moved, fields added, removed, renamed)
 # is caught by SHAPE below without anyone remembering to bump.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 PICKLED_CLASSES = (RunRecord, RunFiles, SidecarMeta, Overlay, Listing)
 
 
@@ -49,17 +49,21 @@ def index_path(root: str, cache_dir: str | None) -> str | None:
     return os.path.join(base, f"index-{digest}.pickle")
 
 
-def load(path: str | None, root: str):
-    """(listings, runs) saved for this root, or None."""
+def load(path: str | None, root: str, part: str = "runs"):
+    """The `part` ("runs" or "listings") saved for this root, or None.
+
+    Two files, so a restart shows the table from the runs alone and the listings (which only
+    spare the first walk its readdirs) load later, in the scanner thread.
+    """
     if path is None:
         return None
     try:
-        with open(path, "rb") as handle:
+        with open(_part_path(path, part), "rb") as handle:
             # Safe to unpickle: the file sits in the user's own 0700 cache directory.
             saved = pickle.load(handle)
         if saved.get("format") != FORMAT_VERSION or saved.get("shape") != SHAPE or saved.get("root") != root:
             return None
-        return saved["listings"], saved["runs"]
+        return saved[part]
     except FileNotFoundError:
         return None
     except Exception as exc:  # a corrupt or foreign cache is simply ignored
@@ -68,12 +72,20 @@ def load(path: str | None, root: str):
 
 
 def save(path: str | None, root: str, listings: dict, runs: dict) -> None:
-    """Atomically replace the index file; failures are logged, never raised."""
+    """Atomically replace both parts; failures are logged, never raised.
+
+    The parts need not match: a listing is used only while its folder's mtime is unchanged.
+    """
     if path is None:
         return
-    payload = {"format": FORMAT_VERSION, "shape": SHAPE, "root": root, "listings": listings, "runs": runs}
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        write_atomically(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+        for part, value in (("runs", runs), ("listings", listings)):
+            payload = {"format": FORMAT_VERSION, "shape": SHAPE, "root": root, part: value}
+            write_atomically(_part_path(path, part), pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
     except OSError as exc:
         log.warning("could not save the index to %s: %s", path, exc)
+
+
+def _part_path(path: str, part: str) -> str:
+    return path if part == "runs" else path.removesuffix(".pickle") + f".{part}.pickle"

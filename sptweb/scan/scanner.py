@@ -96,7 +96,8 @@ class Scanner:
         self._last_published: dict[str, RunRecord] = {}
         self._subtrees: dict[str, Subtree] = {}  # subtrees of big levels, by top folder (see COLD_TIER)
         self._loose = Subtree([], [])  # the folders and runs outside them, as the last walk found
-        self._roots_seen: set[str] = set()  # roots found at least once (or holding indexed runs): see vanished
+        self._roots_seen: set[str] = set()
+        self._listings_pending = False  # the persisted listings wait for the first walk (load_index)  # roots found at least once (or holding indexed runs): see vanished
         self._slurm = SlurmWatcher()  # finds squeue/scontrol on PATH, or does nothing
         self._churn_pending: set[str] = set()  # runs whose summary churn is not announced yet
         self._churn_announced_at = 0.0
@@ -153,6 +154,8 @@ class Scanner:
             now = time.time()
             sweep_turn = self._polls % FULL_SWEEP_EVERY
             self._polls += 1
+            if self._listings_pending:
+                self._load_listings()
             with bulk_allocation(self.snapshot.phase != "ready"):
                 found = self._walk(now, sweep_turn)
             self._ask_slurm(found, now)
@@ -282,8 +285,7 @@ class Scanner:
             if root in seen:
                 self._roots_seen.add(root)
             elif root in self._roots_seen:
-                inside = root + os.sep
-                kept = [run_id for run_id, run in known.items() if run.path == root or run.path.startswith(inside)]
+                kept = [run_id for run_id, run in known.items() if _under(run.path, root)]
                 found.update((run_id, known[run_id]) for run_id in kept)
                 loose.run_ids.extend(kept)  # dropped again, and found again, by the walk that sees the root back
 
@@ -404,17 +406,24 @@ class Scanner:
     # -- persisted index -----------------------------------------------------
 
     def load_index(self) -> None:
-        """Show the last run's index at once; the first walk then verifies it."""
+        """Show the last run's runs at once; the first walk loads the listings, then verifies both."""
         with bulk_allocation():
-            loaded = index_store.load(self._index_path, self.root)
-        if loaded is None:
+            runs = index_store.load(self._index_path, self.root, "runs")
+        if runs is None:
             return
-        listings, runs = loaded
-        self._listings.load(listings)
         self._last_published = runs
-        self.snapshot = Snapshot(runs, 0, "walking", 0, len(listings), None)
-        gc.freeze()  # these records live long: later collections need not traverse them again
-        self._roots_seen.update(root for _, root in self.roots if root in listings)  # gone since: keep its runs
+        self.snapshot = Snapshot(runs, 0, "walking", 0, 0, None)
+        self._listings_pending = True
+        # a root gone since keeps its runs (see vanished)
+        self._roots_seen.update(root for _, root in self.roots if any(_under(run.path, root) for run in runs.values()))
+
+    def _load_listings(self) -> None:
+        """The persisted listings, before the first walk: unchanged folders need no readdir."""
+        self._listings_pending = False
+        with bulk_allocation():
+            listings = index_store.load(self._index_path, self.root, "listings")
+        if listings is not None:
+            self._listings.load(listings)
 
     def _maybe_save_index(self) -> None:
         if not self._index_dirty or time.time() - self._index_saved_at < INDEX_SAVE_EVERY_S:
@@ -426,6 +435,10 @@ class Scanner:
         self._index_saved_at = time.time()
         self._index_dirty = False
         index_store.save(self._index_path, self.root, self._listings.export(), self.snapshot.runs)
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root + os.sep)
 
 
 Item = tuple[str, bool, int, "str | None"]  # a folder to visit: path, inside an spt run, root index, subtree top
