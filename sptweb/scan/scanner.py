@@ -96,8 +96,8 @@ class Scanner:
         self._last_published: dict[str, RunRecord] = {}
         self._subtrees: dict[str, Subtree] = {}  # subtrees of big levels, by top folder (see COLD_TIER)
         self._loose = Subtree([], [])  # the folders and runs outside them, as the last walk found
-        self._roots_seen: set[str] = set()
-        self._listings_pending = False  # the persisted listings wait for the first walk (load_index)  # roots found at least once (or holding indexed runs): see vanished
+        self._roots_seen: set[str] = set()  # roots found at least once (or holding indexed runs): see vanished
+        self._listings_pending = False  # the persisted listings wait for the first walk (load_index)
         self._slurm = SlurmWatcher()  # finds squeue/scontrol on PATH, or does nothing
         self._churn_pending: set[str] = set()  # runs whose summary churn is not announced yet
         self._churn_announced_at = 0.0
