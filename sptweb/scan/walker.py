@@ -71,15 +71,21 @@ class ListingCache:
 
     def visit(self, path: str) -> Visit | None:
         """Stat `path`, list it only if it changed; None when it is gone or unreadable."""
-        try:
-            mtime_ns = os.stat(path).st_mtime_ns
-        except OSError:
+        cached = self._listings.get(path)
+        if cached is None:  # never listed: open it once, its mtime from the open folder (no separate lookup)
+            listing = _list_new(path)
+        else:
+            try:
+                mtime_ns = os.stat(path).st_mtime_ns
+            except OSError:
+                listing = None
+            else:
+                if cached.mtime_ns == mtime_ns:
+                    return Visit(path, cached, relisted=False)
+                listing = _read_listing(path, mtime_ns)
+        if listing is None:
             self._listings.pop(path, None)
             return None
-        cached = self._listings.get(path)
-        if cached is not None and cached.mtime_ns == mtime_ns:
-            return Visit(path, cached, relisted=False)
-        listing = _read_listing(path, mtime_ns)
         self._listings[path] = listing
         return Visit(path, listing, relisted=True)
 
@@ -108,7 +114,22 @@ class ListingCache:
         self._listings = dict(listings)
 
 
-def _read_listing(path: str, mtime_ns: int) -> Listing:
+def _list_new(path: str) -> Listing | None:
+    """List a folder seen for the first time through one open: on NFS a stat by path, then an opendir,
+    cost a lookup more per folder (two per run of a sweep) than an opendir whose handle gives the mtime.
+    The mtime is taken before the entries are read: a change while reading lists the folder again."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        mtime_ns = os.fstat(descriptor).st_mtime_ns
+        return _read_listing(descriptor, mtime_ns)
+    finally:
+        os.close(descriptor)
+
+
+def _read_listing(path: str | int, mtime_ns: int) -> Listing:
     subdirs: list[str] = []
     run_files: set[str] = set()
     event_files: list[str] = []
