@@ -1,5 +1,6 @@
 """Discovery at 10,000 runs: cold index, steady-state poll, restart from the persisted index,
-and rendering `/`. Prints figures; asserts nothing (see README for the latest numbers).
+rendering `/`, and the table's first requests after a poll that changed one running run.
+Prints figures; asserts nothing (see README for the latest numbers).
 
     python benchmarks/bench_discovery.py [--runs 10000]
 """
@@ -8,9 +9,14 @@ from __future__ import annotations
 
 import argparse
 import builtins
+import functools
+import json
 import os
+import statistics
 import sys
 import tempfile
+import time
+from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import count_calls, timed
@@ -68,7 +74,33 @@ def main() -> None:
     print(f"render / (fragment):   {fragment * 1000:6.1f} ms")
     print(f"search+sort fragment:  {search * 1000:6.1f} ms  (q=vit, sort by a summary metric)")
     print(f"GET /api/runs:         {api * 1000:6.1f} ms")
+    for label, url, headers in (
+        ("render / (full page)", "/", {}),
+        ("search+sort fragment", "/?q=vit&sort=-sum.val/acc", {"HX-Request": "true"}),
+        ("GET /api/runs", "/api/runs?per_page=100", {}),
+    ):
+        after = after_one_change(scanner, functools.partial(client.get, url, headers=headers))
+        print(f"after a 1-run poll:    {after * 1000:6.1f} ms  ({label}: its first request after the poll)")
     scanner.stop()
+
+
+def after_one_change(scanner: Scanner, request, rounds: int = 5) -> float:
+    """The median time of the first `request` after a poll in which one running run wrote its sidecar
+    (a new summary value and `updated_at`, as a training job's flush does): what a live table costs."""
+    running = next(run for run in scanner.snapshot.runs.values() if run.is_running and run.kind == "spt")
+    sidecar = Path(running.path) / "sidecar.json"
+    request()  # the views this request uses exist before the polls
+    seconds = []
+    for round_ in range(rounds):
+        document = json.loads(sidecar.read_text())
+        document["updated_at"] = time.time()
+        document["summary"]["val/acc"] = 0.5 + round_ / 100
+        sidecar.write_text(json.dumps(document))
+        before = scanner.snapshot.runs[running.run_id]
+        scanner.scan_once()
+        assert scanner.snapshot.runs[running.run_id] is not before, "the poll did not see the write"
+        seconds.append(timed(request)[0])
+    return statistics.median(seconds)
 
 
 if __name__ == "__main__":

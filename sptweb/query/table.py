@@ -178,7 +178,8 @@ def _view(snapshot: Snapshot, query: TableQuery, predicate, filter_error, status
     filter follows the clock (live_views.CLOCK_COLUMNS): such a view is computed once per snapshot.
     """
     words = tuple(query.q.lower().split())
-    rule = ViewRule(query.sort.lstrip("-"), _classifier(words, query.tag, predicate, query.archived, status), now)
+    active_filter = predicate if query.filter and not filter_error else None  # none: skip a call per run
+    rule = ViewRule(query.sort.lstrip("-"), _classifier(words, query.tag, active_filter, query.archived, status), now)
     # Sorting "x" and "-x" read one view in two directions; a filter that does not parse filters nothing.
     key = ("table-view", rule.column, words, query.tag, "" if filter_error else query.filter, query.archived, status)
     runs = snapshot.runs
@@ -198,7 +199,7 @@ def _classifier(words: tuple[str, ...], tag: str, predicate, archived: bool, sta
     def classify(run: RunRecord) -> str | None:
         if tag and tag not in run.tags:
             return None
-        if not all(word in run.search_text for word in words) or not predicate(run):
+        if not all(word in run.search_text for word in words) or (predicate is not None and not predicate(run)):
             return None
         if not _has_status(run, status):
             return None
