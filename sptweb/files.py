@@ -37,9 +37,13 @@ def write_atomically(path: str, data: bytes) -> None:
         raise
 
 
-def read_regular(path: str, limit: int = SMALL_FILE_LIMIT) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes; OSError (or ValueError for a size) otherwise."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens at once instead of waiting for a writer
+def read_regular(path: str, limit: int = SMALL_FILE_LIMIT, dir_fd: int | None = None) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; OSError (or ValueError for a size) otherwise.
+
+    `dir_fd`: `path` is relative to this open directory (see scan/folder.py)."""
+    fd = os.open(
+        path, os.O_RDONLY | os.O_NONBLOCK, dir_fd=dir_fd
+    )  # a FIFO opens at once instead of waiting for a writer
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

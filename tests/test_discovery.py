@@ -105,10 +105,10 @@ def test_sidecar_deleted_between_listing_and_reading_drops_only_that_run(make_ru
     make_run("b")
     real_stat = probe._stat_run_files
 
-    def stat_after_delete(path, present):
-        if path.endswith("/a"):
+    def stat_after_delete(folder, present):
+        if folder.path.endswith("/a"):
             (runs_root / "a" / "sidecar.json").unlink(missing_ok=True)
-        return real_stat(path, present)
+        return real_stat(folder, present)
 
     monkeypatch.setattr(probe, "_stat_run_files", stat_after_delete)
     scan()
@@ -133,7 +133,9 @@ def test_steady_poll_reads_no_sidecar_of_unchanged_runs(make_run, monkeypatch, s
     reads, stats = [], []
     real_read, real_stat = probe._read_sidecar, probe._stat_run_files
     monkeypatch.setattr(probe, "_read_sidecar", lambda *a: reads.append(a) or real_read(*a))
-    monkeypatch.setattr(probe, "_stat_run_files", lambda path, present: stats.append(path) or real_stat(path, present))
+    monkeypatch.setattr(
+        probe, "_stat_run_files", lambda folder, present: stats.append(folder.path) or real_stat(folder, present)
+    )
     turn = scanner._polls % FULL_SWEEP_EVERY
     assert scan() is None
     assert reads == []

@@ -161,16 +161,16 @@ def test_a_long_quiet_phase_is_quiet_then_stale_never_flickering(replay, runs_ro
 
 
 def test_a_sidecar_another_user_wrote_0600_still_shows_the_run(replay, runs_root, client, scan, monkeypatch):
-    import sptweb.scan.probe as probe
+    from sptweb.scan.folder import RunFolder
 
-    real_read = probe.read_regular
+    real_read = RunFolder.read
 
-    def as_another_user(path, *args):
-        if path.endswith(("sidecar.json", "summary.json")):
-            raise PermissionError(13, "Permission denied", path)
-        return real_read(path, *args)
+    def as_another_user(folder, name, *args):
+        if name in ("sidecar.json", "summary.json"):
+            raise PermissionError(13, "Permission denied", name)
+        return real_read(folder, name, *args)
 
-    monkeypatch.setattr(probe, "read_regular", as_another_user)
+    monkeypatch.setattr(RunFolder, "read", as_another_user)
     replayer = replay("killed")
     replayer.play()
     scan()

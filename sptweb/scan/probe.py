@@ -13,11 +13,10 @@ import pwd
 from dataclasses import replace
 
 from ..edits import EMPTY, OVERLAY_FILE, OverlayError, OverlayStore
-from ..files import read_regular
 from ..metrics.tfevents import read_hparams
+from .folder import RunFolder
 from .records import (
     FINISHED_STATUSES,
-    FileSig,
     RunFiles,
     RunRecord,
     build_search_text,
@@ -59,22 +58,36 @@ def check_run(
     """The run's record for this poll: `previous` itself when nothing changed, None when it is gone."""
     if previous is not None and _settled(previous, seen, full_sweep, now):
         return previous  # a finished run in an unchanged directory: no more syscalls
+    with RunFolder(seen.path) as folder:
+        return _probe(run_id, seen, folder, previous, now, stale_after, overlays)
+
+
+def _probe(
+    run_id: str,
+    seen: Visit,
+    folder: RunFolder,
+    previous: RunRecord | None,
+    now: float,
+    stale_after: float,
+    overlays: OverlayStore,
+) -> RunRecord | None:
+    """check_run's work once the run needs a look: stat its files, re-read what changed."""
     kind = seen.listing.run_kind or "spt"
-    files = _stat_run_files(seen.path, seen.listing)
+    files = _stat_run_files(folder, seen.listing)
     if kind == "spt":
         if files.sidecar is None:
             return None  # deleted between listing and now
         meta, error = (previous.meta, previous.error) if previous else (SidecarMeta(), None)
         if previous is None or files.sidecar != previous.files.sidecar or _retry_read(previous, files, now):
-            meta, error = _read_sidecar(seen.path, meta, files, now, stale_after)
+            meta, error = _read_sidecar(folder, meta, files, now, stale_after)
     else:
         if files.metrics is None and files.events is None:
             return None  # deleted between listing and now
         first_events = seen.listing.event_files[0] if seen.listing.event_files else None
-        meta, error = _lightning_meta(seen.path, files, previous, now, stale_after, first_events), None
+        meta, error = _lightning_meta(folder, files, previous, now, stale_after, first_events), None
     side = previous.side if previous else NO_SIDE_FILES
     if previous is None or (files.run_meta, files.summary) != (previous.files.run_meta, previous.files.summary):
-        side = _read_side_files(seen.path, files)
+        side = _read_side_files(folder, files)
     overlay, overlay_error = (previous.overlay, previous.overlay_error) if previous else (EMPTY, None)
     if previous is None or files.overlay != previous.files.overlay:
         overlay, overlay_error = _read_overlay(overlays, seen.path) if files.overlay else (EMPTY, None)
@@ -162,9 +175,9 @@ def _settled(previous: RunRecord, seen: Visit, full_sweep: bool, now: float) -> 
     return previous.meta.status == INFERRED_END and quiet_since is not None and now - quiet_since > SETTLE_AFTER_S
 
 
-def _stat_run_files(path: str, listing: Listing) -> RunFiles:
+def _stat_run_files(folder: RunFolder, listing: Listing) -> RunFiles:
     """Stat the run's files that its listing holds; the others are absent without asking."""
-    sigs = {name: _sig(f"{path}/{name}") for name in listing.run_files}
+    sigs = {name: folder.sig(name) for name in listing.run_files}
     return RunFiles(
         sidecar=sigs.get(SIDECAR),
         metrics=sigs.get("metrics.csv"),
@@ -175,12 +188,17 @@ def _stat_run_files(path: str, listing: Listing) -> RunFiles:
         run_meta=sigs.get("run_meta.json"),
         checkpoints=sigs.get("checkpoints"),
         hparams=sigs.get("hparams.yaml"),
-        events=_sig(f"{path}/{listing.event_files[-1]}") if listing.event_files else None,
+        events=folder.sig(listing.event_files[-1]) if listing.event_files else None,
     )
 
 
 def _lightning_meta(
-    path: str, files: RunFiles, previous: RunRecord | None, now: float, stale_after: float, first_events: str | None
+    folder: RunFolder,
+    files: RunFiles,
+    previous: RunRecord | None,
+    now: float,
+    stale_after: float,
+    first_events: str | None,
 ) -> SidecarMeta:
     """A run without a sidecar (Lightning's CSVLogger or TensorBoard): what its files tell.
 
@@ -190,13 +208,13 @@ def _lightning_meta(
     """
     last, last_files = (previous.meta, previous.files) if previous is not None else (None, RunFiles())
     if last is None or files.hparams != last_files.hparams:
-        hparams = parse_hparams_yaml(_read_or_empty(path, "hparams.yaml")) if files.hparams else {}
+        hparams = parse_hparams_yaml(_read_or_empty(folder, "hparams.yaml")) if files.hparams else {}
     else:
         hparams = last.hparams
     if not hparams and not files.hparams and first_events and (last is None or files.events != last_files.events):
-        hparams = read_hparams(os.path.join(path, first_events))  # TensorBoard's hparams plugin, no hparams.yaml
+        hparams = read_hparams(os.path.join(folder.path, first_events))  # TensorBoard's hparams plugin, no hparams.yaml
     if last is None or files.checkpoints != last_files.checkpoints:
-        checkpoint = _newest_checkpoint(path) if files.checkpoints else None
+        checkpoint = _newest_checkpoint(folder.path) if files.checkpoints else None
     else:
         checkpoint = last.checkpoint_path
     newest = files.newest_write
@@ -223,25 +241,17 @@ def _newest_checkpoint(path: str) -> str | None:
     return max(checkpoints)[1] if checkpoints else None
 
 
-def _read_side_files(path: str, files: RunFiles) -> SideFiles:
-    run_meta = parse_run_meta(_read_or_empty(path, "run_meta.json")) if files.run_meta else NO_RUN_META
-    stats = parse_summary_stats(_read_or_empty(path, "summary.json")) if files.summary else {}
+def _read_side_files(folder: RunFolder, files: RunFiles) -> SideFiles:
+    run_meta = parse_run_meta(_read_or_empty(folder, "run_meta.json")) if files.run_meta else NO_RUN_META
+    stats = parse_summary_stats(_read_or_empty(folder, "summary.json")) if files.summary else {}
     return SideFiles(run_meta, stats)
 
 
-def _read_or_empty(path: str, name: str) -> bytes:
+def _read_or_empty(folder: RunFolder, name: str) -> bytes:
     try:
-        return read_regular(os.path.join(path, name))
+        return folder.read(name)
     except (OSError, ValueError):
         return b""  # unreadable (0600 of another user), vanished, or not ours: as if absent
-
-
-def _sig(path: str) -> FileSig:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def _retry_read(previous: RunRecord, files: RunFiles, now: float) -> bool:
@@ -250,30 +260,30 @@ def _retry_read(previous: RunRecord, files: RunFiles, now: float) -> bool:
 
 
 def _read_sidecar(
-    path: str, last_good: SidecarMeta, files: RunFiles, now: float, stale_after: float
+    folder: RunFolder, last_good: SidecarMeta, files: RunFiles, now: float, stale_after: float
 ) -> tuple[SidecarMeta, str | None]:
     """The new metadata, or the last good one (or what else is readable) plus the reason the new bytes failed."""
     try:
-        return parse_sidecar(read_regular(os.path.join(path, SIDECAR))), None
+        return parse_sidecar(folder.read(SIDECAR)), None
     except SidecarError as exc:
         return last_good, str(exc)
     except PermissionError:
-        readable = last_good if last_good != SidecarMeta() else _readable_meta(path, files, now, stale_after)
-        return readable, _permission_advice(os.path.join(path, SIDECAR))
+        readable = last_good if last_good != SidecarMeta() else _readable_meta(folder, files, now, stale_after)
+        return readable, _permission_advice(os.path.join(folder.path, SIDECAR))
     except (OSError, ValueError) as exc:
         return last_good, f"sidecar unreadable: {getattr(exc, 'strerror', None) or exc}"
 
 
-def _readable_meta(path: str, files: RunFiles, now: float, stale_after: float) -> SidecarMeta:
+def _readable_meta(folder: RunFolder, files: RunFiles, now: float, stale_after: float) -> SidecarMeta:
     """Without the sidecar: hparams from hparams.yaml, the writer's id, and a status read off file times."""
-    run_meta = parse_run_meta(_read_or_empty(path, "run_meta.json"))
+    run_meta = parse_run_meta(_read_or_empty(folder, "run_meta.json"))
     live = written_within(files, stale_after, now)
     created = min((sig[1] / 1e9 for sig in (files.run_meta, files.metrics, files.sidecar) if sig), default=None)
     return SidecarMeta(
         status="running" if live else "unknown",
         writer_run_id=run_meta.writer_run_id,
         created_at=created,
-        hparams=parse_hparams_yaml(_read_or_empty(path, "hparams.yaml")),
+        hparams=parse_hparams_yaml(_read_or_empty(folder, "hparams.yaml")),
         warnings=("status inferred from file times: the sidecar is not readable",),
     )
 
