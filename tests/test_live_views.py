@@ -9,10 +9,10 @@ from collections import Counter
 from dataclasses import replace
 
 import pytest
+from conftest import write_sidecar
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import write_sidecar
 from sptweb.edits import Overlay
 from sptweb.query import filter_expr, live_views, table
 from sptweb.scan import RunFiles, RunRecord, SidecarMeta, Snapshot
@@ -98,7 +98,10 @@ def reference_select(runs: dict[str, RunRecord], query: table.TableQuery, page_s
         and all(word in run.search_text for word in words)
         and predicate(run)
     ]
-    has_status = lambda run: not query.status or query.status in (run.status, run.status_group)  # noqa: E731
+
+    def has_status(run: RunRecord) -> bool:
+        return not query.status or query.status in (run.status, run.status_group)
+
     hidden = 0
     if not query.archived:
         hidden = sum(1 for run in ordered if run.archived and has_status(run))

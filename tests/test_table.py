@@ -165,3 +165,28 @@ def test_an_empty_root_says_what_a_run_looks_like(client, runs_root, scan):
     html = client.get("/").text
     assert "No runs under" in html and "2 folders looked at" in html
     assert "sidecar.json" in html and "tiny/version_0/metrics.csv" in html and "events.out.tfevents" in html
+
+
+def test_an_archive_edit_updates_the_rows_and_the_hidden_count(client, sweep):
+    """The table's views are carried from poll to poll: an edit's rescan re-places the one run."""
+    client.get("/?q=lr")  # the views exist before the edit
+    assert client.post("/edit?run=s/lr-mid&view=row", data={"archived": "1"}).status_code == 204
+    html = client.get("/?q=lr").text
+    assert row_ids(html) == ["s/lr-big", "s/lr-small"] and "1 archived hidden" in html
+    assert re.search(r"completed <b>1</b>", html)  # the chips count what is shown
+    assert row_ids(client.get("/?q=lr&archived=1").text) == ["s/lr-big", "s/lr-mid", "s/lr-small"]
+    client.post("/edit?run=s/lr-mid&view=row", data={"archived": "0"})
+    html = client.get("/?q=lr").text
+    assert row_ids(html) == ["s/lr-big", "s/lr-mid", "s/lr-small"] and "archived hidden" not in html
+
+
+def test_a_new_run_takes_its_place_in_every_sort_direction(client, sweep, make_run, scan):
+    for sort in ("-sum.val/acc", "sum.val/acc", "-created"):
+        client.get(f"/?sort={sort}")
+    make_run("s/lr-new", summary={"val/acc": 0.8}, created_at=250)
+    scan()
+    by_acc = ["s/lr-small", "s/lr-new", "s/lr-mid", "s/lr-big", "x/no-metrics"]
+    assert row_ids(client.get("/?sort=-sum.val/acc").text) == by_acc
+    assert row_ids(client.get("/?sort=sum.val/acc").text)[:2] == ["s/lr-big", "s/lr-mid"]
+    assert row_ids(client.get("/?sort=-created").text)[:3] == ["x/no-metrics", "s/lr-big", "s/lr-new"]
+    assert client.get("/api/runs").json["total"] == 5
