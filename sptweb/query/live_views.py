@@ -42,7 +42,7 @@ def follows_clock(column: str, filter_text: str) -> bool:
     return column in CLOCK_COLUMNS or any(name in filter_text for name in CLOCK_COLUMNS)
 
 
-def present(value) -> bool:
+def has_value(value) -> bool:
     """A value a run can be sorted by; runs without one (None, "", NaN) go last."""
     return value is not None and value != "" and not (isinstance(value, float) and math.isnan(value))
 
@@ -66,7 +66,7 @@ class ViewRule:
     def entry(self, run: RunRecord) -> Entry | None:
         """Where the run sorts among the runs with a value; None: it has none (it goes last)."""
         value = column_value(run, self.column, self.now)
-        return (*sort_key(value), run.run_id) if present(value) else None
+        return (*sort_key(value), run.run_id) if has_value(value) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +119,12 @@ class SortedView:
         status_counts, hidden = self.status_counts.copy(), self.hidden
         for run_id in changed:
             for run, sign in ((self.runs.get(run_id), -1), (runs.get(run_id), +1)):
-                verdict = rule.classify(run) if run is not None else None
+                if run is None:  # added (no old record) or removed (no new one)
+                    continue
+                verdict = rule.classify(run)
                 if verdict == SHOWN:
                     _place(present, missing, rule.entry(run), run_id, sign)
-                    status_counts[run.status_group] += sign  # type: ignore[union-attr]
+                    status_counts[run.status_group] += sign
                 elif verdict == HIDDEN:
                     hidden += sign
         return SortedView(runs, present, missing, +status_counts, hidden)

@@ -23,8 +23,8 @@ from .live_views import (
     SortedView,
     ViewRule,
     follows_clock,
+    has_value,
     most_common,
-    present,
     sort_key,
 )
 
@@ -221,11 +221,11 @@ def group_value(run: RunRecord, group: str):
 
 def group_key(value):
     """A hashable key for a group value (missing values form one group)."""
-    return None if not present(value) else sort_key(value)
+    return None if not has_value(value) else sort_key(value)
 
 
 def _group_order(value):
-    return (1, (0, 0.0, "")) if not present(value) else (0, sort_key(value))
+    return (1, (0, 0.0, "")) if not has_value(value) else (0, sort_key(value))
 
 
 def summarize_groups(runs: list[RunRecord], group: str, columns: tuple[str, ...]) -> dict:
@@ -306,8 +306,8 @@ def sort_runs(runs: list[RunRecord], sort: str, now: float) -> list[RunRecord]:
     descending = sort.startswith("-")
     column = sort.lstrip("-")
     keyed = [(column_value(run, column, now), run) for run in runs]
-    valued = [(value, run) for value, run in keyed if present(value)]
-    missing = [run for value, run in keyed if not present(value)]
+    valued = [(value, run) for value, run in keyed if has_value(value)]
+    missing = [run for value, run in keyed if not has_value(value)]
     valued.sort(key=lambda pair: (sort_key(pair[0]), pair[1].run_id), reverse=descending)
     return [run for _, run in valued] + sorted(missing, key=lambda run: run.run_id)
 
