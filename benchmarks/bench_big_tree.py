@@ -44,7 +44,9 @@ def main() -> None:
     first_rows = wait_for_rows(started)
     ready = wait_for_ready(started)
     print(f"first start: {first_rows:6.1f} s to the first rows, {ready:6.1f} s to the end of the first walk")
-    stop(server)  # saves the index
+    saved = wait_for_index(cache, started)  # written after the first walk (and every 30 s while runs change)
+    print(f"             {saved:6.1f} s until the index was saved")
+    stop(server)
 
     server, started = serve(root, cache)
     table = wait_for_rows(started, full=True)
@@ -88,6 +90,12 @@ def wait_for_rows(started: float, full: bool = False) -> float:
 
 def wait_for_ready(started: float) -> float:
     while json.loads(get("/api/scan"))["phase"] != "ready":
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def wait_for_index(cache: str, started: float) -> float:
+    while not any(name.endswith(".listings.pickle") for name in os.listdir(cache)):
         time.sleep(0.2)
     return time.monotonic() - started
 

@@ -13,6 +13,7 @@ import os
 import threading
 import time
 import zlib
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -60,6 +61,8 @@ WAITING_VISIT_S = 50e-6
 COLD_AFTER_S = 3600.0
 COLD_TIER = 20
 COLD_STATUSES = FINISHED_STATUSES | {INFERRED_END}
+# A first walk shows the runs it found so far this often (the table fills while it walks).
+PROGRESS_EVERY_S = 0.5
 # A training run's summary changes on every metrics flush (spt rewrites its
 # sidecar each time): tables hear about such churn at most this often, while
 # real changes (status, a new run, an edit) go out on the poll that sees them.
@@ -179,7 +182,7 @@ class Scanner:
         # (path, inside a sidecar run, root index, top of its subtree): below an spt run, Lightning's own
         # files (lightning_logs/) are part of that run, not runs of their own.
         frontier: list[Item] = [(path, False, index, None) for index, (_, path) in enumerate(self.roots)]
-        dirs_done = 0
+        dirs_done, shown_at = 0, time.monotonic()
 
         def visit(item: Item) -> tuple[Visit | None, RunRecord | None, bool]:
             path, inside_spt, root, _ = item
@@ -208,21 +211,27 @@ class Scanner:
                     frontier = self._skip_cold(frontier, found)
                 frontier = [(path, spt, root, top or path) for path, spt, root, top in frontier]
             next_frontier: list[Item] = []
-            results = self._visit_level(frontier, visit_batch)
-            for (path, _, root, top), (seen, record, inside_spt) in zip(frontier, results):
-                if seen is None:
-                    continue
-                subtree = loose if top is None else (walked.get(top) or walked.setdefault(top, Subtree([], [])))
-                subtree.dirs.append(path)
-                if record is not None:
-                    subtree.run_ids.append(record.run_id)
-                    found[record.run_id] = record
-                prefix = path + os.sep
-                next_frontier.extend((prefix + name, inside_spt, root, top) for name in seen.listing.subdirs)
-            dirs_done += len(frontier)
+            level_left = len(frontier)
+            for items, results in self._visit_level(frontier, visit_batch):
+                for (path, _, root, top), (seen, record, inside_spt) in zip(items, results):
+                    if seen is None:
+                        continue
+                    subtree = loose if top is None else (walked.get(top) or walked.setdefault(top, Subtree([], [])))
+                    subtree.dirs.append(path)
+                    if record is not None:
+                        subtree.run_ids.append(record.run_id)
+                        found[record.run_id] = record
+                    prefix = path + os.sep
+                    next_frontier.extend((prefix + name, inside_spt, root, top) for name in seen.listing.subdirs)
+                dirs_done += len(items)
+                level_left -= len(items)
+                if first_walk and time.monotonic() - shown_at > PROGRESS_EVERY_S:
+                    self._show_progress(found, dirs_done, dirs_done + level_left + len(next_frontier))
+                    shown_at = time.monotonic()
             frontier = next_frontier
             if first_walk:
                 self._show_progress(found, dirs_done, dirs_done + len(frontier))
+                shown_at = time.monotonic()
         self._forget_what_is_gone(first_walk, loose, walked, tops, found)
         self._remember_subtrees(walked, found, now)
         self._keep_runs_of_vanished_roots(loose, known, found)
@@ -289,20 +298,26 @@ class Scanner:
                 found.update((run_id, known[run_id]) for run_id in kept)
                 loose.run_ids.extend(kept)  # dropped again, and found again, by the walk that sees the root back
 
-    def _visit_level(self, frontier: list, visit_batch) -> list:
-        """Visit one level of directories: inline on a fast disk, on the pool on a slow one."""
+    def _visit_level(self, frontier: list, visit_batch) -> Iterator[tuple[list, list]]:
+        """Visit one level of directories, inline on a fast disk, on the pool on a slow one; yield
+        (folders, results) in order, a batch at a time, so a first walk can show runs as it finds them."""
         if len(frontier) <= VISIT_BATCH:  # a small level costs little either way, and says little about the disk
-            return visit_batch(frontier)
+            yield frontier, visit_batch(frontier)
+            return
+        sample = frontier[:VISIT_BATCH]
         wall, cpu = time.perf_counter(), time.thread_time()
-        sampled = visit_batch(frontier[:VISIT_BATCH])
+        sampled = visit_batch(sample)
         waiting = (time.perf_counter() - wall) - (time.thread_time() - cpu)
         self.waiting_per_visit = waiting / VISIT_BATCH
+        yield sample, sampled
         rest = frontier[VISIT_BATCH:]
-        if self.waiting_per_visit < WAITING_VISIT_S:
-            return sampled + visit_batch(rest)
         batches = [rest[start : start + VISIT_BATCH] for start in range(0, len(rest), VISIT_BATCH)]
-        assert self._pool is not None  # configure() always makes one
-        return sampled + [result for batch in self._pool.map(visit_batch, batches) for result in batch]
+        if self.waiting_per_visit < WAITING_VISIT_S:
+            results: Iterable[list] = map(visit_batch, batches)
+        else:
+            assert self._pool is not None  # configure() always makes one
+            results = self._pool.map(visit_batch, batches)  # in order, as they complete
+        yield from zip(batches, results)
 
     @property
     def waiting_for(self) -> list[str]:
