@@ -8,24 +8,27 @@ to read it means "start cold", never an error.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import pickle
+from collections.abc import Callable
 from dataclasses import fields
 
 from ..edits.overlay import Overlay
 from ..files import write_atomically
 from .records import RunFiles, RunRecord
 from .sidecar import SidecarMeta
+from .sidefiles import RunMeta, SideFiles
 from .walker import Listing
 
 log = logging.getLogger(__name__)
 
 # Bump when the meaning of a field changes (2: classes moved into scan/ and
-# edits/; 3: runs and listings in two files); a change of shape (a class moved, fields added, removed, renamed)
+# edits/; 3: runs and listings in two files; 4: records pickled by their fields); a change of shape (a class moved, fields added, removed, renamed)
 # is caught by SHAPE below without anyone remembering to bump.
-FORMAT_VERSION = 3
-PICKLED_CLASSES = (RunRecord, RunFiles, SidecarMeta, Overlay, Listing)
+FORMAT_VERSION = 4
+PICKLED_CLASSES = (RunRecord, RunFiles, SidecarMeta, SideFiles, RunMeta, Overlay, Listing)
 
 
 def _shape() -> str:
@@ -38,6 +41,28 @@ def _shape() -> str:
 
 
 SHAPE = _shape()
+
+
+def _by_fields(cls):
+    """A reducer that pickles an instance as its class and its field values, in order.
+
+    dataclasses pickle a frozen slotted class through a Python `__setstate__` that looks up its
+    fields again for every object: 3 of the 4 s it took to load the runs of 100,000. Rebuilt by
+    the constructor instead, a load takes a quarter of that. (SHAPE pins the fields' order.)
+    """
+    names = tuple(field.name for field in fields(cls))
+    return lambda instance: (cls, tuple(getattr(instance, name) for name in names))
+
+
+REDUCERS: dict[type, Callable] = {cls: _by_fields(cls) for cls in PICKLED_CLASSES}
+
+
+def _dumps(payload) -> bytes:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = REDUCERS  # this pickler only: the classes themselves are untouched
+    pickler.dump(payload)
+    return buffer.getvalue()
 
 
 def index_path(root: str, cache_dir: str | None) -> str | None:
@@ -82,7 +107,7 @@ def save(path: str | None, root: str, listings: dict, runs: dict) -> None:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         for part, value in (("runs", runs), ("listings", listings)):
             payload = {"format": FORMAT_VERSION, "shape": SHAPE, "root": root, part: value}
-            write_atomically(_part_path(path, part), pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+            write_atomically(_part_path(path, part), _dumps(payload))
     except OSError as exc:
         log.warning("could not save the index to %s: %s", path, exc)
 
