@@ -160,16 +160,17 @@ class Scanner:
             if self._listings_pending:
                 self._load_listings()
             with bulk_allocation(self.snapshot.phase != "ready"):
-                found = self._walk(now, sweep_turn)
-            self._ask_slurm(found, now)
-            return self._publish(found, now)
+                found, looked_at = self._walk(now, sweep_turn)
+            self._ask_slurm(found, now, looked_at)
+            return self._publish(found, now, looked_at)
 
-    def _walk(self, now: float, sweep_turn: int) -> dict[str, RunRecord]:
+    def _walk(self, now: float, sweep_turn: int) -> tuple[dict[str, RunRecord], list[str] | None]:
         """Breadth-first, one thread-pool map per level: NFS latency overlaps.
 
         Cold subtrees of big levels are walked only on their turn (see COLD_TIER). So the runs start as
         last known, and what this poll walks first drops its old runs, then adds what it finds: a
-        skipped subtree costs nothing per run.
+        skipped subtree costs nothing per run. Returns the runs and the ids of those this poll looked
+        at (the only ones whose record can differ from the last; None on a first walk: all of them).
         """
         known = self.snapshot.runs
         first_walk = self.snapshot.phase != "ready"
@@ -183,6 +184,7 @@ class Scanner:
         # files (lightning_logs/) are part of that run, not runs of their own.
         frontier: list[Item] = [(path, False, index, None) for index, (_, path) in enumerate(self.roots)]
         dirs_done, shown_at = 0, time.monotonic()
+        looked_at: list[str] = []
 
         def visit(item: Item) -> tuple[Visit | None, RunRecord | None, bool]:
             path, inside_spt, root, _ = item
@@ -221,6 +223,7 @@ class Scanner:
                     if record is not None:
                         subtree.run_ids.append(record.run_id)
                         found[record.run_id] = record
+                        looked_at.append(record.run_id)
                     prefix = path + os.sep
                     next_frontier.extend((prefix + name, inside_spt, root, top) for name in seen.listing.subdirs)
                 dirs_done += len(items)
@@ -235,7 +238,7 @@ class Scanner:
         self._forget_what_is_gone(first_walk, loose, walked, tops, found)
         self._remember_subtrees(walked, found, now)
         self._keep_runs_of_vanished_roots(loose, known, found)
-        return found
+        return found, None if first_walk else looked_at
 
     def _skip_cold(self, frontier: list[Item], found: dict) -> list[Item]:
         """The frontier without the cold subtrees whose turn it is not (their runs stay in `found` as they
@@ -341,7 +344,7 @@ class Scanner:
         relative = printable_id(path[len(root) + 1 :])  # an id goes into URLs and pages: no raw bytes, one line
         return f"{label}/{relative}" if several else relative
 
-    def _ask_slurm(self, found: dict[str, RunRecord], now: float) -> None:
+    def _ask_slurm(self, found: dict[str, RunRecord], now: float, looked_at: list[str] | None) -> None:
         """Add SLURM's word to runs that name their job (run_meta.json): state while it matters, log paths once."""
         if not self._slurm.available:
             return
@@ -357,6 +360,8 @@ class Scanner:
             paths = logs.get(job, record.job_logs)
             if (state, paths) != (record.job_state, record.job_logs):
                 found[run_id] = replace(record, job_state=state, job_logs=paths)
+                if looked_at is not None:
+                    looked_at.append(run_id)
 
     # -- edits -----------------------------------------------------------------
 
@@ -381,11 +386,12 @@ class Scanner:
         runs = {**self.snapshot.runs, **found}
         self.snapshot = Snapshot(runs, self.snapshot.version, "walking", done, total, self.snapshot.scanned_at)
 
-    def _publish(self, found: dict[str, RunRecord], now: float) -> ChangeSet | None:
+    def _publish(self, found: dict[str, RunRecord], now: float, looked_at: list[str] | None = None) -> ChangeSet | None:
         before = self._last_published
         added = found.keys() - before.keys()
         removed = before.keys() - found.keys()
-        differing = [run_id for run_id in found.keys() & before.keys() if found[run_id] is not before[run_id]]
+        candidates = found.keys() & before.keys() if looked_at is None else set(looked_at) - added
+        differing = [run_id for run_id in candidates if found[run_id] is not before[run_id]]
         # Growth is told whatever else changed in the same poll: live charts follow it.
         grew = {run_id for run_id in differing if files_grew(found[run_id], before[run_id])}
         visible = {run_id for run_id in differing if not same_for_table(found[run_id], before[run_id])}
