@@ -83,3 +83,11 @@ def test_a_deleted_job_folder_drops_its_run_at_once(old_sweep, runs_root, scan, 
     scan()
     assert "p/4000_9/run" not in scanner.snapshot.runs and len(scanner.snapshot.runs) == 100
     assert not [path for path in scanner._listings.export() if "/4000_9/" in path or path.endswith("/4000_9")]
+
+
+def test_polling_stays_under_five_percent_of_a_core():
+    from sptweb.scan.scanner import next_poll_in
+
+    assert next_poll_in(0.01, 1.0) == 1.0  # a small tree polls at --poll
+    assert next_poll_in(0.35, 1.0) == pytest.approx(6.65)  # 100,000 runs: 0.35 s of CPU, then 6.65 s idle
+    assert 0.35 / (0.35 + next_poll_in(0.35, 1.0)) == pytest.approx(0.05)

@@ -40,9 +40,10 @@ log = logging.getLogger(__name__)
 FULL_SWEEP_EVERY = 60
 # The persisted index is rewritten at most this often while runs change.
 INDEX_SAVE_EVERY_S = 30.0
-# Polling never takes more than about 1/(1+this) of the time: a 0.5 s scan of
-# a huge tree waits at least 2 s before the next, whatever --poll says.
-IDLE_PER_SCAN_SECOND = 4.0
+# Polling uses at most this share of a core, whatever --poll says: a poll that took 0.35 s of CPU
+# (100,000 runs) waits 6.6 s before the next. CPU, not wall time: a poll waiting on a slow NFS
+# server costs the node nothing and should not delay the next one for it.
+POLL_CPU_SHARE = 0.05
 # Directories per thread-pool task: big enough to amortise the task overhead
 # on local disk, small enough to spread NFS round trips over the threads.
 VISIT_BATCH = 64
@@ -140,14 +141,13 @@ class Scanner:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            started = time.monotonic()
+            started = time.thread_time()
             try:
                 self.scan_once()
                 self._maybe_save_index()
             except Exception:  # a scan must never kill the thread: log and poll again
                 log.exception("scan failed")
-            spent = time.monotonic() - started
-            self._stop.wait(max(self.config.poll_interval, spent * IDLE_PER_SCAN_SECOND))
+            self._stop.wait(next_poll_in(time.thread_time() - started, self.config.poll_interval))
 
     # -- one poll ------------------------------------------------------------
 
@@ -486,6 +486,11 @@ def settled_long_ago(run: RunRecord, old: float) -> bool:
 def cold_turn_of(path: str) -> int:
     """The poll (modulo COLD_TIER) on which a cold subtree is walked."""
     return zlib.crc32(path.encode(errors="surrogateescape")) % COLD_TIER
+
+
+def next_poll_in(cpu_seconds: float, poll_interval: float) -> float:
+    """Seconds to wait after a poll that took `cpu_seconds` of CPU (see POLL_CPU_SHARE)."""
+    return max(poll_interval, cpu_seconds * (1 / POLL_CPU_SHARE - 1))
 
 
 def sweep_turn_of(path: str) -> int:
