@@ -264,7 +264,7 @@ def _read_sidecar(
 ) -> tuple[SidecarMeta, str | None]:
     """The new metadata, or the last good one (or what else is readable) plus the reason the new bytes failed."""
     try:
-        return parse_sidecar(folder.read(SIDECAR)), None
+        return parse_sidecar(folder.read(SIDECAR), folder.path), None
     except SidecarError as exc:
         return last_good, str(exc)
     except PermissionError:

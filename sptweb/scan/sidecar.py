@@ -40,8 +40,11 @@ class SidecarMeta:
     warnings: tuple[str, ...] = ()
 
 
-def parse_sidecar(raw: bytes) -> SidecarMeta:
-    """Parse sidecar bytes; raise SidecarError with a readable reason when unusable."""
+def parse_sidecar(raw: bytes, run_dir: str | None = None) -> SidecarMeta:
+    """Parse sidecar bytes; raise SidecarError with a readable reason when unusable.
+
+    `run_dir`: where the sidecar was found; its `run_dir` field, nearly always the same text, then
+    shares that string instead of holding a copy (10 MB at 100,000 runs)."""
     document = _load_json(raw)
     if not isinstance(document, dict):
         raise SidecarError(f"sidecar is a JSON {type(document).__name__}, not an object")
@@ -51,7 +54,7 @@ def parse_sidecar(raw: bytes) -> SidecarMeta:
     return SidecarMeta(
         status=shared(_text(document, "status", warnings) or "unknown"),
         writer_run_id=_text(document, "run_id", warnings),
-        run_dir=_text(document, "run_dir", warnings),
+        run_dir=_same_or(run_dir, _text(document, "run_dir", warnings)),
         created_at=_epoch(document, "created_at", warnings),
         ended_at=_epoch(document, "ended_at", warnings),
         updated_at=_epoch(document, "updated_at", warnings),
@@ -63,6 +66,10 @@ def parse_sidecar(raw: bytes) -> SidecarMeta:
         display_name=_text(document, "display_name", warnings) or None,
         warnings=tuple(warnings),
     )
+
+
+def _same_or(known: str | None, text: str | None) -> str | None:
+    return known if text is not None and text == known else text
 
 
 def _load_json(raw: bytes):
