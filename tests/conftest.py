@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM
+from browser import CHROMIUM, live_server
 from flask.testing import FlaskClient
 
 from sptweb import create_app
@@ -136,6 +136,13 @@ def scanner(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def server(app):
+    """The app served by a real waitress on a free loopback port: its base URL (browser tests)."""
+    with live_server(app) as base_url:
+        yield base_url
 
 
 @pytest.fixture

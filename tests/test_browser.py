@@ -18,12 +18,6 @@ def shoot(page, name: str) -> None:
         page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
 
 
-@pytest.fixture
-def server(app):
-    with live_server(app) as base_url:
-        yield base_url
-
-
 def test_table_shows_rows_and_a_new_run_appears_live(server, make_run, scan):
     make_run("sweep/4000001_0/run", hparams={"optim.lr": 0.1}, summary={"val/acc": 0.71}, tags=["sweep:4000001"])
     make_run("sweep/4000001_1/run", status="failed", summary={"val/acc": 0.12}, tags=["sweep:4000001"])

@@ -9,7 +9,7 @@ import struct
 from pathlib import Path
 
 import pytest
-from browser import chromium_page, live_server
+from browser import chromium_page
 
 from sptweb.query.charts import ChartState, auto_smoothing
 from sptweb.query.colors import PALETTE_DARK, PALETTE_LIGHT
@@ -106,12 +106,6 @@ def test_compare_page_colours_runs_by_palette_slot_and_says_the_group_note_once(
 # ---- in the browser -------------------------------------------------------------------------------
 
 SPIKY = "".join(f"{step},{2.0 - step / 1000 + (50.0 if step == 500 else 0)}\n" for step in range(1000))
-
-
-@pytest.fixture
-def server(app):
-    with live_server(app) as base_url:
-        yield base_url
 
 
 @pytest.fixture

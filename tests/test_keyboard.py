@@ -1,15 +1,9 @@
 """Keyboard shortcuts in Chromium: / j k Enter x g t ?, never while typing; visible focus; ARIA tabs."""
 
 import pytest
-from browser import chromium_page, live_server
+from browser import chromium_page
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def server(app):
-    with live_server(app) as base_url:
-        yield base_url
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from browser import chromium_page, live_server
+from browser import chromium_page
 
 from sptweb.query.filter_expr import compile_filter
 from sptweb.query.table import TableQuery, column_format
@@ -159,12 +159,6 @@ def test_the_table_carries_its_query_for_the_controls(client, sweep):
 
 
 # ---- in Chromium ----
-
-
-@pytest.fixture
-def server(app):
-    with live_server(app) as base_url:
-        yield base_url
 
 
 def wait_for_stream(page) -> None:
