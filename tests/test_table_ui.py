@@ -191,6 +191,9 @@ def live_refresh(page, make_change, element: str = "#runs-table") -> None:
     page.wait_for_function(f"() => window.requestsTo > {before}", timeout=10_000)
 
 
+FOCUSED_RENAME = "() => document.activeElement && document.activeElement.name === 'display_name'"
+
+
 @pytest.mark.browser
 def test_rename_box_keeps_text_and_focus_across_live_refreshes(server, make_run, scan):
     make_run("p/a", status="running", ended_at=None, heartbeat_age=1, summary={"loss": 1.0})
@@ -204,7 +207,7 @@ def test_rename_box_keeps_text_and_focus_across_live_refreshes(server, make_run,
         row.hover()
         row.locator(".rename-inline summary").click()
         field = row.locator("input[name=display_name]")
-        assert page.evaluate("document.activeElement.name") == "display_name"
+        page.wait_for_function(FOCUSED_RENAME)  # the box focuses its field on its toggle event, a task later
         typed = ""
         for step, chunk in enumerate(["warm", "up-", "lr3"]):
             field.press_sequentially(chunk)
@@ -231,6 +234,7 @@ def test_leaving_an_unchanged_rename_box_lets_refreshes_through(server, make_run
         page.evaluate(COUNT_REQUESTS, "#runs-table")
         page.locator("tr[data-run-id='p/a']").hover()
         page.locator("tr[data-run-id='p/a'] .rename-inline summary").click()
+        page.wait_for_function(FOCUSED_RENAME)
         page.keyboard.type("draft")
         live_refresh(page, lambda: (make_run("p/later"), scan()))
         page.wait_for_selector("#runs-table[data-held]")
