@@ -28,7 +28,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     security.init_app(app, config)
     web.register(app, config)
-    scanner.init_app(app, config)
+    scanner.init_app(app, config, warmers=web.warmers(config))
     return app
 
 

@@ -190,3 +190,24 @@ def test_a_new_run_takes_its_place_in_every_sort_direction(client, sweep, make_r
     assert row_ids(client.get("/?sort=sum.val/acc").text)[:2] == ["s/lr-big", "s/lr-mid"]
     assert row_ids(client.get("/?sort=-created").text)[:3] == ["x/no-metrics", "s/lr-big", "s/lr-new"]
     assert client.get("/api/runs").json["total"] == 5
+
+
+def test_the_scanner_thread_builds_the_default_table_view_before_any_request(
+    app, make_run, scan, scanner, caplog, monkeypatch
+):
+    """A restart at 100,000 runs would otherwise make its first `/` build the sorted view (~1 s)."""
+    from sptweb.query import live_views
+
+    for index in range(5):
+        make_run(f"w/{index}")
+    scan()
+    assert set(scanner.warmers) == {"table"}
+    scanner._warm()  # what the scanner thread does when it starts
+    built = []
+    real = live_views.SortedView.build.__func__
+    monkeypatch.setattr(live_views.SortedView, "build", classmethod(lambda cls, *a: built.append(1) or real(cls, *a)))
+    assert app.test_client().get("/").status_code == 200
+    assert built == []  # the first request found the view ready
+    scanner.warmers["broken"] = lambda snapshot: 1 / 0
+    scanner._warm()  # a failing warmer is logged, never raised: polling goes on
+    assert "warming broken failed" in caplog.text

@@ -13,7 +13,7 @@ import os
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -80,6 +80,8 @@ class Scanner:
         self._stop = threading.Event()
         self._scan_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None  # made by configure(), sized by the config
+        # name -> a function of a Snapshot, from the app factory (web.warmers): run once when polling starts
+        self.warmers: dict[str, Callable[[Snapshot], object]] = {}
         self.configure(Config())
 
     def configure(self, config: Config) -> None:
@@ -112,9 +114,10 @@ class Scanner:
             self._pool.shutdown(wait=False)
         self._pool = ThreadPoolExecutor(max_workers=config.scan_threads, thread_name_prefix="sptweb-scan")
 
-    def init_app(self, app, config: Config) -> None:
+    def init_app(self, app, config: Config, warmers: dict | None = None) -> None:
         """Configure for this app, show the persisted index at once, start polling."""
         self.configure(config)
+        self.warmers = dict(warmers or {})
         self.load_index()
         app.extensions[EXTENSION_KEY] = self
         if config.start_scanner:
@@ -140,6 +143,7 @@ class Scanner:
         return stopped
 
     def _run(self) -> None:
+        self._warm()
         while not self._stop.is_set():
             started = time.thread_time()
             try:
@@ -148,6 +152,16 @@ class Scanner:
             except Exception:  # a scan must never kill the thread: log and poll again
                 log.exception("scan failed")
             self._stop.wait(next_poll_in(time.thread_time() - started, self.config.poll_interval))
+
+    def _warm(self) -> None:
+        """Let the views derive what their first request needs (the table's sorted view of 100,000 runs
+        takes ~1 s to build) from the snapshot a restart shows, here in the scanner thread, so no request
+        pays for it. Later snapshots carry those results forward (see SnapshotMemo)."""
+        for name, warm in list(self.warmers.items()):
+            try:
+                warm(self.snapshot)
+            except Exception:  # a warmer must never stop polling
+                log.exception("warming %s failed", name)
 
     # -- one poll ------------------------------------------------------------
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from flask import Flask
 
 from ..config import Config
+from ..query import table
+from ..scan import Snapshot
 from . import api, compare, events, logs_fragments, media_files, runs, template_filters
 from .current import get_scanner, theme_choice
 from .errors import register_error_pages
@@ -25,6 +27,7 @@ def register(app: Flask, config: Config) -> None:
         app.register_blueprint(blueprint)
     template_filters.register(app)
     register_error_pages(app)
+
     app.context_processor(
         lambda: {
             "scanner_root": get_scanner().root,
@@ -33,3 +36,13 @@ def register(app: Flask, config: Config) -> None:
             "theme": theme_choice(),
         }
     )
+
+
+def warmers(config: Config) -> dict:
+    """What the scanner thread derives for the views when it starts (see Scanner.warmers): the table's
+    default view, so that the first request after a restart does not build it."""
+
+    def default_table(snapshot: Snapshot) -> None:
+        table.select(snapshot, table.TableQuery.from_args({}), config.page_size)
+
+    return {"table": default_table}
