@@ -2,11 +2,15 @@
 
     ../shared/tools/nfslab/nfslab.sh up /tmp/sptweb-bench/tree-10000 /mnt/nfs05 0.5 3
     python benchmarks/bench_nfs.py /mnt/nfs05 [--nfslab ../shared/tools/nfslab/nfslab.sh] [--polls 3]
+    python benchmarks/bench_nfs.py --files [--latency 0.5] [--actimeo 3]
 
 In-process, with the index off: the cold index (a first walk on cold client caches: the
 mount is remounted first) and steady polls, each with its time and the RPCs that reached
-the NFS server (per run). Without nfslab (no such script, or MOUNT not one of its mounts) it
-says so and exits: nothing here runs in CI. Prints figures; asserts nothing.
+the NFS server (per run). `--files` instead mounts one run holding a 1,000,000-row
+metrics.csv and a 500 MB log (written once under /tmp/sptweb-bench/bigfiles) and times the
+first chart and the log tail through the mount, cold. Without nfslab (no such script, or
+MOUNT not one of its mounts) it says so and exits: nothing here runs in CI. Prints figures;
+asserts nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from sptweb import create_app
 from sptweb.scan import scanner_of
@@ -25,10 +30,16 @@ DEFAULT_NFSLAB = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mount")
+    parser.add_argument("mount", nargs="?")
     parser.add_argument("--nfslab", default=DEFAULT_NFSLAB)
     parser.add_argument("--polls", type=int, default=3)
+    parser.add_argument("--files", action="store_true", help="a 1M-row chart and a 500 MB log tail over NFS")
+    parser.add_argument("--latency", default="0.5")
+    parser.add_argument("--actimeo", default="3")
     args = parser.parse_args()
+    if args.files:
+        big_files(args)
+        return
     if not os.path.exists(args.nfslab) or rpcs(args.nfslab, args.mount) is None:
         print(f"skipped: {args.mount} is not an nfslab mount (see ../shared/tools/nfslab/README.md)")
         return
@@ -39,6 +50,50 @@ def main() -> None:
     for poll in range(args.polls):
         measure(f"steady poll {poll + 1}", scanner, args)
     scanner.stop()
+
+
+def big_files(args) -> None:
+    """The first chart of a 1,000,000-row metrics.csv and the tail of a 500 MB log, through the mount."""
+    sys.path.insert(0, os.path.dirname(__file__))
+    from bigcsv import write_big_csv
+
+    source = "/tmp/sptweb-bench/bigfiles"
+    run = os.path.join(source, "big", "run")
+    os.makedirs(run, exist_ok=True)
+    write_big_csv(Path(run) / "metrics.csv", 1_000_000)
+    log = os.path.join(run, "train.out")
+    if not os.path.exists(log) or os.path.getsize(log) < 500 << 20:
+        line = b"2026-11-26 12:00:00 INFO step 123 | loss 0.123 | lr 0.001 | throughput 1234 img/s\n"
+        with open(log, "wb") as handle:
+            handle.write(line * ((500 << 20) // len(line)))
+    with open(os.path.join(run, "sidecar.json"), "w") as handle:
+        handle.write('{"status": "completed"}')
+    mount = "/mnt/sptweb-bigfiles"
+    os.makedirs(mount, exist_ok=True)
+    up = subprocess.run([args.nfslab, "up", source, mount, args.latency, args.actimeo], capture_output=True, text=True)
+    if up.returncode != 0:
+        print(f"skipped: nfslab could not mount ({up.stderr.strip()[:200]})")
+        return
+    try:
+        app = create_app({"runs_dir": mount, "start_scanner": False, "index_cache_dir": "", "auth": False})
+        scanner_of(app).scan_once()
+        client = app.test_client()
+        for label, url in (
+            ("1M-row first chart", "/api/metrics?run=big/run&keys=train/loss&points=800"),
+            ("500 MB log tail", "/api/log?run=big/run&stream=run:train.out"),
+        ):
+            before = rpcs(args.nfslab, mount)
+            started = time.perf_counter()
+            response = client.get(url)
+            seconds = time.perf_counter() - started
+            spent = {k: v - before.get(k, 0) for k, v in rpcs(args.nfslab, mount).items()}
+            print(
+                f"{label:20s} {seconds:6.2f} s  ({len(response.data) >> 10} KiB; {spent.get('rpc_read', 0)} READs of"
+                f" {spent.get('rpc_read_bytes', 0) >> 20} MiB) at {args.latency} ms, actimeo {args.actimeo}"
+            )
+        scanner_of(app).stop()
+    finally:
+        subprocess.run([args.nfslab, "down", mount], capture_output=True, check=False)
 
 
 def measure(label: str, scanner, args) -> None:
