@@ -3,18 +3,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ..scan.records import RunRecord
-from . import id_like
-
-# Keys that name where or as what a run ran, never what it tried: SLURM's job ids and node lists,
-# run ids, host names, output paths. Two runs of one config differ in them, so `-seed` must not group by them.
-_ID_LIKE_NAME = re.compile(
-    r"(^|\.)slurm\.|(^|[._])(id|ids|uuid|jobid|nodelist|host|hostname|pid|dir|path|timestamp)$",
-    re.IGNORECASE,
-)
+from .id_like import is_id_like
 
 
 @dataclass(frozen=True)
@@ -58,15 +50,6 @@ def differing_hparams(runs: list[RunRecord]) -> list[str]:
             continue
         differing.append(key)
     return differing
-
-
-def is_id_like(key: str, values: list) -> bool:
-    """id_like.py's rule (the config diff's too), plus keys under slurm. or named like a path, and path values."""
-    return (
-        id_like.is_id_like(key, values)
-        or bool(_ID_LIKE_NAME.search(key))
-        or any(isinstance(value, str) and value.startswith(("/", "~/")) for value in values)
-    )
 
 
 def group_runs(runs: list[RunRecord], keys: list[str]) -> list[RunGroup]:
