@@ -24,6 +24,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
+from common import start_sptweb, stop_sptweb
 from runtree import build_tree, default_root
 
 PORT = 4297
@@ -46,7 +47,7 @@ def main() -> None:
     print(f"first start: {first_rows:6.1f} s to the first rows, {ready:6.1f} s to the end of the first walk")
     saved = wait_for_index(cache, started)  # written after the first walk (and every 30 s while runs change)
     print(f"             {saved:6.1f} s until the index was saved")
-    stop(server)
+    stop_sptweb(server)
 
     server, started = serve(root, cache)
     table = wait_for_rows(started, full=True)
@@ -60,21 +61,12 @@ def main() -> None:
     time.sleep(args.idle)
     share = (cpu_seconds(server.pid) - cpu_before) / (time.monotonic() - wall_before)
     print(f"idle:        {share * 100:5.1f} % of one core over {args.idle:.0f} s; RSS {rss_mib(server.pid):.0f} MiB")
-    stop(server)
+    stop_sptweb(server)
 
 
 def serve(root, cache) -> tuple[subprocess.Popen, float]:
     started = time.monotonic()
-    env = {**os.environ, "SPTWEB_INDEX_CACHE_DIR": cache}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sptweb", "serve", str(root), "--port", str(PORT), "--no-auth"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    while "serving" not in server.stdout.readline():
-        pass
+    server = start_sptweb("serve", str(root), "--port", str(PORT), "--no-auth", env={"SPTWEB_INDEX_CACHE_DIR": cache})
     return server, started
 
 
@@ -103,12 +95,6 @@ def wait_for_index(cache: str, started: float) -> float:
 def get(path: str) -> str:
     with urllib.request.urlopen(BASE + path, timeout=120) as response:
         return response.read().decode()
-
-
-def stop(server: subprocess.Popen) -> None:
-    server.terminate()
-    server.wait(timeout=60)
-    server.stdout.close()
 
 
 def cpu_seconds(pid: int) -> float:

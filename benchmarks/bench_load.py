@@ -24,6 +24,9 @@ import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, os.path.dirname(__file__))
+from common import start_sptweb, stop_sptweb
+
 PORT = 4298
 LINE = b"2026-11-26 12:00:00 INFO step 123 | loss 0.123 | lr 0.001 | throughput 1234 img/s\n"
 
@@ -42,22 +45,13 @@ def main() -> None:
     with open(run / "train.out", "wb") as handle:
         for _ in range(args.log_mb * 2**20 // len(LINE)):
             handle.write(LINE)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sptweb", "serve", str(root), "--port", str(PORT), "--no-auth"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "SPTWEB_INDEX_CACHE_DIR": ""},
-    )
+    server = start_sptweb("serve", str(root), "--port", str(PORT), "--no-auth")
     try:
-        while "serving" not in server.stdout.readline():
-            pass
         time.sleep(1.5)  # the first scan
         abandoned_searches()
         keep_alive_clients(args.clients, args.seconds)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop_sptweb(server)
 
 
 def abandoned_searches() -> None:

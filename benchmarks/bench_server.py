@@ -15,12 +15,14 @@ import os
 import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import start_sptweb
 
 PAGES = [
     "/",
@@ -82,16 +84,8 @@ def main() -> None:
     args = parser.parse_args()
     port = free_port()
     demo_dir = tempfile.mkdtemp(prefix="sptweb-bench-server-")
-    env = {**os.environ, "SPTWEB_INDEX_CACHE_DIR": ""}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sptweb", "demo", demo_dir, "--port", str(port), "--no-auth"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
+    server = start_sptweb("demo", demo_dir, "--port", str(port), "--no-auth")
     try:
-        server.stdout.readline(), server.stdout.readline()  # "writing…", "serving…"
         for page in PAGES:
             timed_get(port, page)  # warm caches: we measure contention, not first parses
         baseline = [timed_get(port, PAGES[i % len(PAGES)]) for i in range(len(PAGES) * 6)]

@@ -18,11 +18,13 @@ from __future__ import annotations
 import argparse
 import os
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import start_sptweb, stop_sptweb
 
 PORT = 4299
 TOKEN = "bench-slowloris-token"
@@ -35,23 +37,13 @@ def main() -> None:
     parser.add_argument("--flood", type=int, default=3000)
     args = parser.parse_args()
     root = tempfile.mkdtemp(prefix="sptweb-bench-slowloris-")
-    env = {**os.environ, "SPTWEB_INDEX_CACHE_DIR": "", "SPTWEB_TOKEN": TOKEN}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sptweb", "demo", os.path.join(root, "demo"), "--port", str(PORT)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
+    server = start_sptweb("demo", os.path.join(root, "demo"), "--port", str(PORT), env={"SPTWEB_TOKEN": TOKEN})
     try:
-        while "serving" not in server.stdout.readline():
-            pass
         print(f"no extra connections:      {owner_get('/api/runs') * 1000:7.1f} ms")
         slowloris(args.slow, args.idle)
         flood(args.flood)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop_sptweb(server)
 
 
 def slowloris(slow_count: int, idle_count: int) -> None:

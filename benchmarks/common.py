@@ -1,7 +1,10 @@
-"""Helpers shared by the benchmark scripts: timing and call counting."""
+"""Helpers shared by the benchmark scripts: timing, call counting, a real server in a subprocess."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 
 
@@ -28,3 +31,27 @@ def count_calls(module, name: str):
 
     setattr(module, name, counted)
     return calls, lambda: setattr(module, name, real)
+
+
+def start_sptweb(*arguments: str, env: dict | None = None) -> subprocess.Popen:
+    """`python -m sptweb ARGUMENTS…` in its own process (a real waitress), once it says it is serving.
+
+    The persisted index is off unless `env` sets SPTWEB_INDEX_CACHE_DIR."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sptweb", *arguments],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "SPTWEB_INDEX_CACHE_DIR": "", **(env or {})},
+    )
+    while "serving" not in server.stdout.readline():
+        if server.poll() is not None:
+            raise SystemExit(f"sptweb {' '.join(arguments)} exited with {server.returncode}")
+    return server
+
+
+def stop_sptweb(server: subprocess.Popen) -> None:
+    """SIGTERM, as systemd or Ctrl+C would, and wait for a clean exit."""
+    server.terminate()
+    server.wait(timeout=60)
+    server.stdout.close()
