@@ -8,7 +8,7 @@ from conftest import NOW, write_sidecar
 
 import sptweb.scan.probe as probe
 from sptweb.scan import Scanner
-from sptweb.scan.scanner import FULL_SWEEP_EVERY, sweep_turn_of
+from sptweb.scan.cadence import FULL_SWEEP_EVERY, sweep_turn_of
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import sys
 import pytest
 from conftest import NOW
 
-from sptweb.scan.scanner import COLD_TIER
+from sptweb.scan.cadence import COLD_TIER
 
 scanner_module = sys.modules["sptweb.scan.scanner"]  # (the package's `scanner` is the singleton)
 LONG_AGO = NOW - 2 * 86400
@@ -86,7 +86,7 @@ def test_a_deleted_job_folder_drops_its_run_at_once(old_sweep, runs_root, scan, 
 
 
 def test_polling_stays_under_five_percent_of_a_core():
-    from sptweb.scan.scanner import next_poll_in
+    from sptweb.scan.cadence import next_poll_in
 
     assert next_poll_in(0.01, 1.0) == 1.0  # a small tree polls at --poll
     assert next_poll_in(0.35, 1.0) == pytest.approx(6.65)  # 100,000 runs: 0.35 s of CPU, then 6.65 s idle

@@ -12,11 +12,10 @@ import logging
 import os
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ..config import Config
 from ..edits import OverlayStore
@@ -24,26 +23,18 @@ from ..logs import LogStore
 from ..media import MediaStore
 from ..metrics import MetricsStore
 from . import index as index_store
+from .cadence import FULL_SWEEP_EVERY, ColdSubtrees, Subtree, next_poll_in, sweep_turn_of
 from .changes import ChangeFeed, ChangeSet
-from .probe import INFERRED_END, broken_run, check_run, files_grew, same_for_table, summary_churn
-from .records import FINISHED_STATUSES, REQUEUE_STATUS, RUNNING, RunRecord, printable_id
+from .probe import broken_run, check_run, files_grew, same_for_table, summary_churn
+from .records import REQUEUE_STATUS, RUNNING, RunRecord, printable_id
 from .slurm import SlurmWatcher
 from .snapshot import Snapshot, SnapshotMemo
 from .walker import ListingCache, Visit
 
 log = logging.getLogger(__name__)
 
-# Each finished run's files are also re-stat-ed once every this many polls, even in an unchanged
-# directory, catching in-place rewrites that a rename-based writer never does but a hand edit
-# might. Runs take their turn spread over the polls (by a hash of their path), so no single poll
-# pays for all of them (a whole-tree sweep took 26-103 s on NFS without attribute caching).
-FULL_SWEEP_EVERY = 60
 # The persisted index is rewritten at most this often while runs change.
 INDEX_SAVE_EVERY_S = 30.0
-# Polling uses at most this share of a core, whatever --poll says: a poll that took 0.35 s of CPU
-# (100,000 runs) waits 6.6 s before the next. CPU, not wall time: a poll waiting on a slow NFS
-# server costs the node nothing and should not delay the next one for it.
-POLL_CPU_SHARE = 0.05
 # Directories per thread-pool task: big enough to amortise the task overhead
 # on local disk, small enough to spread NFS round trips over the threads.
 VISIT_BATCH = 64
@@ -53,15 +44,6 @@ VISIT_BATCH = 64
 # much of its time was waiting (wall minus this thread's CPU: parsing a big sidecar is CPU, not
 # waiting, however long it takes); past this per visit, the rest of the level goes to the pool.
 WAITING_VISIT_S = 50e-6
-# Big trees are mostly old finished runs that never change again. A subtree (a folder of a level
-# with more than VISIT_BATCH folders, and all below it) whose runs all finished more than
-# COLD_AFTER_S ago in folders unchanged as long is walked only one poll in COLD_TIER (its turn is
-# a hash of its path, so the work spreads evenly); the other polls carry its runs over as they were.
-# New runs still show up at once in the folders that are walked every poll: the roots, small
-# levels, and every subtree with a running or recent run. A viewer edit walks its subtree at once.
-COLD_AFTER_S = 3600.0
-COLD_TIER = 20
-COLD_STATUSES = FINISHED_STATUSES | {INFERRED_END}
 # A first walk shows the runs it found so far this often (the table fills while it walks).
 PROGRESS_EVERY_S = 0.5
 # A training run's summary changes on every metrics flush (spt rewrites its
@@ -100,8 +82,7 @@ class Scanner:
         self._polls = 0
         self.waiting_per_visit: float | None = None  # the last big level's sample (see WAITING_VISIT_S)
         self._last_published: dict[str, RunRecord] = {}
-        self._subtrees: dict[str, Subtree] = {}  # subtrees of big levels, by top folder (see COLD_TIER)
-        self._loose = Subtree([], [])  # the folders and runs outside them, as the last walk found
+        self._cold = ColdSubtrees()  # what each walk found per subtree, to skip the cold ones (cadence.py)
         self._roots_seen: set[str] = set()  # roots found at least once (or holding indexed runs): see vanished
         self._listings_pending = False  # the persisted listings wait for the first walk (load_index)
         self._slurm = SlurmWatcher()  # finds squeue/scontrol on PATH, or does nothing
@@ -181,7 +162,7 @@ class Scanner:
     def _walk(self, now: float, sweep_turn: int) -> tuple[dict[str, RunRecord], list[str] | None]:
         """Breadth-first, one thread-pool map per level: NFS latency overlaps.
 
-        Cold subtrees of big levels are walked only on their turn (see COLD_TIER). So the runs start as
+        Cold subtrees of big levels are walked only on their turn (see cadence.py). So the runs start as
         last known, and what this poll walks first drops its old runs, then adds what it finds: a
         skipped subtree costs nothing per run. Returns the runs and the ids of those this poll looked
         at (the only ones whose record can differ from the last; None on a first walk: all of them).
@@ -189,8 +170,7 @@ class Scanner:
         known = self.snapshot.runs
         first_walk = self.snapshot.phase != "ready"
         found: dict[str, RunRecord] = {} if first_walk else dict(known)
-        for run_id in self._loose.run_ids:
-            found.pop(run_id, None)
+        self._cold.start(found)
         loose = Subtree([], [])  # what lies outside the subtrees of big levels (roots, small levels)
         walked: dict[str, Subtree] = {}  # subtrees of big levels walked by this poll, by their top directory
         tops: set[str] = set()  # every subtree top listed this poll, walked or not
@@ -224,7 +204,7 @@ class Scanner:
             if len(frontier) > VISIT_BATCH:  # a big level: each folder tops a subtree a later poll may skip whole
                 tops.update(path for path, _, _, top in frontier if top is None)
                 if not first_walk:
-                    frontier = self._skip_cold(frontier, found)
+                    frontier = self._cold.skip(frontier, found, self._polls)
                 frontier = [(path, spt, root, top or path) for path, spt, root, top in frontier]
             next_frontier: list[Item] = []
             level_left = len(frontier)
@@ -249,59 +229,9 @@ class Scanner:
             if first_walk:
                 self._show_progress(found, dirs_done, dirs_done + len(frontier))
                 shown_at = time.monotonic()
-        self._forget_what_is_gone(first_walk, loose, walked, tops, found)
-        self._remember_subtrees(walked, found, now)
+        self._cold.settle(first_walk, loose, walked, tops, found, self._listings, now)
         self._keep_runs_of_vanished_roots(loose, known, found)
         return found, None if first_walk else looked_at
-
-    def _skip_cold(self, frontier: list[Item], found: dict) -> list[Item]:
-        """The frontier without the cold subtrees whose turn it is not (their runs stay in `found` as they
-        were); the subtrees it keeps drop their old runs from `found`, to be found again."""
-        turn = self._polls % COLD_TIER
-        kept = []
-        for item in frontier:
-            subtree = self._subtrees.get(item[0])
-            if subtree is not None and subtree.cold and subtree.turn != turn:
-                continue
-            kept.append(item)
-            if subtree is not None:
-                for run_id in subtree.run_ids:
-                    found.pop(run_id, None)
-        return kept
-
-    def _forget_what_is_gone(
-        self, first_walk: bool, loose: Subtree, walked: dict[str, Subtree], tops: set[str], found: dict
-    ) -> None:
-        """Drop the runs and cached listings of subtrees no longer listed, and the listings of folders that
-        walked parts no longer hold."""
-        listings = self._listings
-        if first_walk:  # everything was walked: keep exactly what was seen (the index may hold folders long gone)
-            listings.forget_missing({*loose.dirs, *(path for subtree in walked.values() for path in subtree.dirs)})
-        else:
-            listings.forget(set(self._loose.dirs) - set(loose.dirs))
-            for top, subtree in walked.items():
-                old = self._subtrees.get(top)
-                if old is not None:
-                    listings.forget(set(old.dirs) - set(subtree.dirs))
-        for top in self._subtrees.keys() - tops:
-            gone = self._subtrees.pop(top)
-            listings.forget(gone.dirs)
-            for run_id in gone.run_ids:
-                found.pop(run_id, None)
-        self._loose = loose
-
-    def _remember_subtrees(self, walked: dict[str, Subtree], found: dict[str, RunRecord], now: float) -> None:
-        """Note which walked subtrees are cold: every run in them finished (and settled) long ago, every folder
-        unchanged for as long. Subtrees skipped this poll keep what was known of them."""
-        listings = self._listings
-        old = now - COLD_AFTER_S
-        for top, subtree in walked.items():
-            runs = [found[run_id] for run_id in subtree.run_ids]
-            subtree.cold = all(settled_long_ago(run, old) for run in runs) and all(
-                listings.mtime_s(path) < old for path in subtree.dirs
-            )
-            subtree.turn = cold_turn_of(top)
-            self._subtrees[top] = subtree
 
     def _keep_runs_of_vanished_roots(self, loose: Subtree, known: dict, found: dict) -> None:
         """A root that was there and is gone (an unmounted NFS share, a renamed folder) keeps its runs as last
@@ -382,16 +312,9 @@ class Scanner:
     def edit(self, run: RunRecord, edit: dict) -> RunRecord:
         """Write a validated edit to the run's overlay, then rescan so every tab sees it now."""
         self.overlays.edit(run.path, edit, run.meta.tags)
-        self._warm_up(run.path)
+        self._cold.warm_up(run.path)
         self.scan_once()
         return self.snapshot.get(run.run_id) or run
-
-    def _warm_up(self, path: str) -> None:
-        """Walk the subtree holding `path` on the next poll, whatever its tier."""
-        while path and path not in self._subtrees:
-            parent = os.path.dirname(path)
-            path = "" if parent == path else parent
-        self._subtrees.pop(path, None)
 
     # -- publishing ----------------------------------------------------------
 
@@ -477,39 +400,6 @@ def _under(path: str, root: str) -> bool:
 
 
 Item = tuple[str, bool, int, "str | None"]  # a folder to visit: path, inside an spt run, root index, subtree top
-
-
-@dataclass(slots=True)
-class Subtree:
-    """A folder of a big level and what the last walk of it found below it (itself included)."""
-
-    dirs: list[str]
-    run_ids: list[str]
-    cold: bool = False  # everything in it finished and unchanged for COLD_AFTER_S
-    turn: int = 0  # the poll (modulo COLD_TIER) that walks it while it is cold
-
-
-def settled_long_ago(run: RunRecord, old: float) -> bool:
-    """A run that will not change: finished without error, its last sign of life older than `old`."""
-    if run.error is not None or run.status not in COLD_STATUSES:
-        return False
-    last = run.last_activity
-    return last is not None and last < old
-
-
-def cold_turn_of(path: str) -> int:
-    """The poll (modulo COLD_TIER) on which a cold subtree is walked."""
-    return zlib.crc32(path.encode(errors="surrogateescape")) % COLD_TIER
-
-
-def next_poll_in(cpu_seconds: float, poll_interval: float) -> float:
-    """Seconds to wait after a poll that took `cpu_seconds` of CPU (see POLL_CPU_SHARE)."""
-    return max(poll_interval, cpu_seconds * (1 / POLL_CPU_SHARE - 1))
-
-
-def sweep_turn_of(path: str) -> int:
-    """The poll (modulo FULL_SWEEP_EVERY) on which this run's files are re-stat-ed even if unchanged."""
-    return zlib.crc32(path.encode(errors="surrogateescape")) % FULL_SWEEP_EVERY
 
 
 @contextmanager
