@@ -9,7 +9,8 @@ import pytest
 from browser import chromium_page
 
 from sptweb.query.filter_expr import compile_filter
-from sptweb.query.table import TableQuery, column_format
+from sptweb.query.number_format import column_format
+from sptweb.query.table import TableQuery
 
 
 def row_ids(html: str) -> list[str]:

@@ -90,7 +90,7 @@ def value(raw) -> str:
 
 
 def formatted(raw, number_format=None) -> str:
-    """A table cell: numbers in their column's one format (query.table.NumberFormat), the rest as `value`."""
+    """A table cell: numbers in their column's one format (query.number_format.NumberFormat), the rest as `value`."""
     shown = number_format(raw) if number_format is not None else None
     return value(raw) if shown is None else shown
 
