@@ -35,6 +35,7 @@ class LogStore:
         # --logs templates; and output_dir is followed only below the runs roots
         self.places = LogPlaces(templates, tuple(os.path.realpath(root) for root in roots))
         self._cache: dict[str, tuple[tuple, list[LogStream]]] = {}
+        self._failures: dict[str, tuple[tuple, Failure | None]] = {}  # run id -> (its logs' stats, failure)
         self._lock = threading.Lock()
 
     def streams(self, run: RunRecord) -> list[LogStream]:
@@ -67,8 +68,24 @@ class LogStore:
 
     def failure(self, run: RunRecord) -> Failure | None:
         """The stream that most likely says why the run ended, its last traceback (or last lines), and
-        where in the file its exception line is (the Logs tab opens there)."""
+        where in the file its exception line is (the Logs tab opens there).
+
+        Kept while the run's logs keep their sizes and mtimes: a failed run's page asks twice (its
+        header and its Logs tab), and its live header refreshes ask again."""
         streams = [stream for stream in self.streams(run) if stream.size]
+        signature = tuple((stream.path, stream.size, stream.mtime) for stream in streams)
+        with self._lock:
+            cached = self._failures.get(run.run_id)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        failure = self._find_failure(streams)
+        with self._lock:
+            if len(self._failures) >= MAX_CACHED_RUNS:
+                self._failures.clear()
+            self._failures[run.run_id] = (signature, failure)
+        return failure
+
+    def _find_failure(self, streams: list[LogStream]) -> Failure | None:
         preferred = sorted(
             streams, key=lambda stream: (stream.kind != "err", stream.place not in ("slurm", "template"))
         )
