@@ -58,3 +58,8 @@ def read_regular(path: str, limit: int = SMALL_FILE_LIMIT, dir_fd: int | None = 
         return b"".join(chunks)[:limit]
     finally:
         os.close(fd)
+
+
+def is_under(path: str, root: str) -> bool:
+    """`path` is `root` or inside it (both absolute and normalised; no I/O)."""
+    return path == root or path.startswith(root + os.sep)

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..files import is_under
+
 if TYPE_CHECKING:  # run records come from scan/, which imports this package
     from ..scan.records import RunRecord
 
@@ -178,7 +180,7 @@ def _output_dir(run: RunRecord, allowed_roots: tuple[str, ...] = ()) -> str | No
     if not (isinstance(output_dir, str) and output_dir and os.path.isdir(output_dir)):
         return None
     real = os.path.realpath(output_dir)
-    if allowed_roots and not any(real == root or real.startswith(root + os.sep) for root in allowed_roots):
+    if allowed_roots and not any(is_under(real, root) for root in allowed_roots):
         return None
     return output_dir
 

@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from ..config import Config
 from ..edits import OverlayStore
+from ..files import is_under
 from ..logs import LogStore
 from ..media import MediaStore
 from ..metrics import MetricsStore
@@ -241,7 +242,7 @@ class Scanner:
             if root in seen:
                 self._roots_seen.add(root)
             elif root in self._roots_seen:
-                kept = [run_id for run_id, run in known.items() if _under(run.path, root)]
+                kept = [run_id for run_id, run in known.items() if is_under(run.path, root)]
                 found.update((run_id, known[run_id]) for run_id in kept)
                 loose.run_ids.extend(kept)  # dropped again, and found again, by the walk that sees the root back
 
@@ -373,7 +374,9 @@ class Scanner:
         self.snapshot = Snapshot(runs, 0, "walking", 0, 0, None)
         self._listings_pending = True
         # a root gone since keeps its runs (see vanished)
-        self._roots_seen.update(root for _, root in self.roots if any(_under(run.path, root) for run in runs.values()))
+        self._roots_seen.update(
+            root for _, root in self.roots if any(is_under(run.path, root) for run in runs.values())
+        )
 
     def _load_listings(self) -> None:
         """The persisted listings, before the first walk: unchanged folders need no readdir."""
@@ -393,10 +396,6 @@ class Scanner:
         self._index_saved_at = time.time()
         self._index_dirty = False
         index_store.save(self._index_path, self.root, self._listings.export(), self.snapshot.runs)
-
-
-def _under(path: str, root: str) -> bool:
-    return path == root or path.startswith(root + os.sep)
 
 
 Item = tuple[str, bool, int, "str | None"]  # a folder to visit: path, inside an spt run, root index, subtree top
