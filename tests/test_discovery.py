@@ -2,6 +2,7 @@
 
 import os
 import sys
+import threading
 
 import pytest
 from conftest import NOW, write_sidecar
@@ -239,3 +240,28 @@ def test_an_index_saved_by_another_version_is_ignored(make_run, scan, tmp_path, 
     with open(path, "wb") as handle:
         pickle.dump(saved, handle)
     assert index_store.load(path, scanner.root) is None
+
+
+def test_a_busy_request_thread_does_not_send_the_walk_to_the_pool(make_run, scan, scanner):
+    """Waiting for the GIL behind another thread is not waiting for the disk: threads would not help."""
+    for index in range(70):  # one big level: its first 64 folders are the sample
+        make_run(f"many/{index:03d}/run")
+    done = threading.Event()
+
+    def busy() -> None:  # a page being rendered meanwhile: pure Python, holding the GIL in turns
+        while not done.is_set():
+            sum(range(1000))
+
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-4)  # the GIL comes back sooner after each syscall: a quick test
+    thread = threading.Thread(target=busy)
+    thread.start()
+    try:
+        scan()
+    finally:
+        done.set()
+        thread.join()
+        sys.setswitchinterval(switch_interval)
+    scanner_module = sys.modules["sptweb.scan.scanner"]
+    assert scanner.waiting_per_visit is not None
+    assert scanner.waiting_per_visit < scanner_module.WAITING_VISIT_S

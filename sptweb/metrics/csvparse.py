@@ -16,9 +16,6 @@ import csv
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute
-import pyarrow.csv as pacsv
 
 STEP, EPOCH = "step", "epoch"
 
@@ -68,6 +65,8 @@ def parse_rows(body: bytes | memoryview, header: Header) -> Chunk:
     """Parse complete data lines (the caller cuts off any half-written last line)."""
     if len(body) == 0:
         return _empty_chunk()
+    import pyarrow as pa  # here, not at the top: 37 MB and 0.2 s a viewer that shows no chart never pays
+
     try:
         columns, rows = _arrow_columns(body, len(header.names))
     except (pa.ArrowInvalid, UnicodeDecodeError):
@@ -81,6 +80,10 @@ def _arrow_columns(body: bytes | memoryview, width: int):
     Every column parses to float64: steps pass float32's exact-integer range
     (2**24), and a metric value must come back out as the decimal the file holds.
     """
+    import pyarrow as pa
+    import pyarrow.compute  # is_null below needs the compute kernels loaded
+    import pyarrow.csv as pacsv
+
     names = [f"c{index}" for index in range(width)]
     types = {name: pa.float64() for name in names}
     # A short or long row, or a cell that is not a number, raises ArrowInvalid:

@@ -42,8 +42,10 @@ VISIT_BATCH = 64
 # Threads only pay off when directory visits wait on the network: on a local disk a visit costs
 # ~20 µs of CPU and threads just fight over the GIL (10,000 runs: 1.0 s walking inline, 2.6 s
 # with 16 threads on 2 cores). So each big level first visits one batch inline and measures how
-# much of its time was waiting (wall minus this thread's CPU: parsing a big sidecar is CPU, not
-# waiting, however long it takes); past this per visit, the rest of the level goes to the pool.
+# much of its time was waiting (wall minus the process's CPU: parsing a big sidecar is CPU, not
+# waiting, however long it takes, and so is a request thread holding the GIL meanwhile: counted
+# as waiting, one page load sent a 100,000-run first walk to the pool and made it take 47 s
+# instead of 25 s); past this per visit, the rest of the level goes to the pool.
 WAITING_VISIT_S = 50e-6
 # A first walk shows the runs it found so far this often (the table fills while it walks).
 PROGRESS_EVERY_S = 0.5
@@ -253,9 +255,9 @@ class Scanner:
             yield frontier, visit_batch(frontier)
             return
         sample = frontier[:VISIT_BATCH]
-        wall, cpu = time.perf_counter(), time.thread_time()
+        wall, cpu = time.perf_counter(), time.process_time()
         sampled = visit_batch(sample)
-        waiting = (time.perf_counter() - wall) - (time.thread_time() - cpu)
+        waiting = (time.perf_counter() - wall) - (time.process_time() - cpu)
         self.waiting_per_visit = waiting / VISIT_BATCH
         yield sample, sampled
         rest = frontier[VISIT_BATCH:]
