@@ -36,13 +36,15 @@ def count_calls(module, name: str):
 def start_sptweb(*arguments: str, env: dict | None = None) -> subprocess.Popen:
     """`python -m sptweb ARGUMENTS…` in its own process (a real waitress), once it says it is serving.
 
-    The persisted index is off unless `env` sets SPTWEB_INDEX_CACHE_DIR."""
+    The persisted index is off unless `env` sets SPTWEB_INDEX_CACHE_DIR. Python may cache its
+    bytecode, as an installed sptweb has it (PYTHONDONTWRITEBYTECODE would compile it at every start)."""
+    inherited = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
     server = subprocess.Popen(
         [sys.executable, "-m", "sptweb", *arguments],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-        env={**os.environ, "SPTWEB_INDEX_CACHE_DIR": "", **(env or {})},
+        env={**inherited, "SPTWEB_INDEX_CACHE_DIR": "", **(env or {})},
     )
     while "serving" not in server.stdout.readline():
         if server.poll() is not None:

@@ -92,6 +92,7 @@ def _config(args: argparse.Namespace, runs_dir: str) -> Config:
             "max_sse_streams": max(1, args.threads - RESERVED_THREADS),
             "read_only": args.read_only,
             "log_templates": tuple(args.logs),
+            "start_scanner": False,  # server.serve starts it once its threads are up
         }
     )
 

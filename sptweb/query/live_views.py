@@ -13,7 +13,7 @@ import math
 from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 
 from ..scan.records import RunRecord, column_value
@@ -143,7 +143,15 @@ class SortedView:
         return [entry[-1] for entry in head] + tail
 
     def records(self, start: int, stop: int, descending: bool) -> list[RunRecord]:
-        return [self.runs[run_id] for run_id in self.ids(start, stop, descending)]
+        # (.get: a restart whose stored records proved unreadable has only the first pages; see loading_runs)
+        return [run for run_id in self.ids(start, stop, descending) if (run := self.runs.get(run_id)) is not None]
+
+    # Storable (scan/snapshot.py): the persisted index keeps the table's views for the next start.
+    def rebound(self, runs: Mapping[str, RunRecord]) -> SortedView:
+        return replace(self, runs=runs)
+
+    def leading_ids(self, count: int) -> list[str]:
+        return self.ids(0, count, descending=False) + self.ids(0, count, descending=True)
 
 
 def _place(present: list[Entry], missing: list[str], entry: Entry | None, run_id: str, sign: int) -> None:
@@ -192,6 +200,12 @@ class ColumnTally:
             if (new := runs.get(run_id)) is not None:
                 tally._count(new, +1)
         return tally
+
+    def rebound(self, runs: Mapping[str, RunRecord]) -> ColumnTally:
+        return replace(self, runs=runs)
+
+    def leading_ids(self, count: int) -> tuple[str, ...]:
+        return ()
 
     def _count(self, run: RunRecord, sign: int) -> None:
         """Only for a tally being advanced: add (or take away) one run's keys."""

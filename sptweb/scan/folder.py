@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from ..files import SMALL_FILE_LIMIT, read_regular
-from .records import FileSig
+from .records import FileSig, file_sig
 
 
 class RunFolder:
@@ -34,12 +34,12 @@ class RunFolder:
             self._fd = None
 
     def sig(self, name: str) -> FileSig:
-        """(inode, mtime_ns, size) of the file `name` in the folder (symlinks followed), or None."""
+        """The signature (records.file_sig) of the file `name` in the folder (symlinks followed), or None."""
         try:
             st = os.stat(name, dir_fd=self._fd) if self._fd is not None else os.stat(os.path.join(self.path, name))
         except OSError:
             return None
-        return (st.st_ino, st.st_mtime_ns, st.st_size)
+        return file_sig(st)
 
     def read(self, name: str, limit: int = SMALL_FILE_LIMIT) -> bytes:
         """The bytes of the regular file `name` in the folder; OSError or ValueError as `read_regular`."""

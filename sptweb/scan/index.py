@@ -1,5 +1,11 @@
 """The persisted index: last known listings and run records, so a restart shows the table at once.
 
+Three files, written together with one token:
+- front: the number of runs, the table's stored views (SnapshotMemo.stored_entries) and the
+  records of their first pages: a restart serves the table from this alone (scan/loading_runs.py);
+- runs: every record, loaded next, by the scanner thread or the first request that needs one;
+- listings: the folders' last readdir, so the first walk lists only what changed.
+
 It lives in the user's cache directory, never in the runs tree (the viewer
 never writes into a training job's files). It is only a cache: any failure
 to read it means "start cold", never an error.
@@ -12,6 +18,7 @@ import io
 import logging
 import os
 import pickle
+import time
 from collections.abc import Callable
 from dataclasses import fields
 
@@ -25,9 +32,9 @@ from .walker import Listing
 log = logging.getLogger(__name__)
 
 # Bump when the meaning of a field changes (2: classes moved into scan/ and
-# edits/; 3: runs and listings in two files; 4: records pickled by their fields); a change of shape (a class moved, fields added, removed, renamed)
+# edits/; 3: runs and listings in two files; 4: records pickled by their fields; 5: the front part; 6: file signatures as one int); a change of shape (a class moved, fields added, removed, renamed)
 # is caught by SHAPE below without anyone remembering to bump.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 6
 PICKLED_CLASSES = (RunRecord, RunFiles, SidecarMeta, SideFiles, RunMeta, Overlay, Listing)
 
 
@@ -57,6 +64,27 @@ def _by_fields(cls):
 REDUCERS: dict[type, Callable] = {cls: _by_fields(cls) for cls in PICKLED_CLASSES}
 
 
+# The runs and listings are pickled in chunks of this many entries and loaded a chunk at a time,
+# with a pause between chunks. The C unpickler hardly ever lets go of the GIL: loading 100,000
+# runs in one piece made a 60 ms page render take 1.4 s while it ran (in the scanner thread,
+# just after a restart, when the first requests come).
+CHUNK_ENTRIES = 500
+CHUNK_PAUSE_S = 0.0005
+
+
+def _chunked(mapping: dict) -> list[bytes]:
+    items = list(mapping.items())
+    return [_dumps(dict(items[start : start + CHUNK_ENTRIES])) for start in range(0, len(items), CHUNK_ENTRIES)]
+
+
+def _unchunked(chunks: list[bytes]) -> dict:
+    mapping: dict = {}
+    for chunk in chunks:
+        mapping.update(pickle.loads(chunk))  # safe: see load()
+        time.sleep(CHUNK_PAUSE_S)  # lets a waiting request thread take the GIL
+    return mapping
+
+
 def _dumps(payload) -> bytes:
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
@@ -74,12 +102,11 @@ def index_path(root: str, cache_dir: str | None) -> str | None:
     return os.path.join(base, f"index-{digest}.pickle")
 
 
-def load(path: str | None, root: str, part: str = "runs"):
-    """The `part` ("runs" or "listings") saved for this root, or None.
+PARTS = ("front", "runs", "listings")
 
-    Two files, so a restart shows the table from the runs alone and the listings (which only
-    spare the first walk its readdirs) load later, in the scanner thread.
-    """
+
+def load(path: str | None, root: str, part: str = "runs", token: str | None = None):
+    """The `part` (one of PARTS) saved for this root, or None; with `token`, only from the same save."""
     if path is None:
         return None
     try:
@@ -88,7 +115,9 @@ def load(path: str | None, root: str, part: str = "runs"):
             saved = pickle.load(handle)
         if saved.get("format") != FORMAT_VERSION or saved.get("shape") != SHAPE or saved.get("root") != root:
             return None
-        return saved[part]
+        if token is not None and saved.get("token") != token:
+            return None  # another save's: a record the front's views count could be missing
+        return saved[part] if part == "front" else _unchunked(saved[part])
     except FileNotFoundError:
         return None
     except Exception as exc:  # a corrupt or foreign cache is simply ignored
@@ -96,17 +125,31 @@ def load(path: str | None, root: str, part: str = "runs"):
         return None
 
 
-def save(path: str | None, root: str, listings: dict, runs: dict) -> None:
-    """Atomically replace both parts; failures are logged, never raised.
+def front_part(runs: dict, memo_entries: dict, roots: list[str], leading_rows: int) -> dict:
+    """What a restart serves before the runs load: their number, the stored views, and the records of
+    each view's first `leading_rows` rows either way; `roots`: those that held runs (see vanished)."""
+    leading = {run_id for entry, _ in memo_entries.values() for run_id in entry.leading_ids(leading_rows)}
+    return {
+        "count": len(runs),
+        "records": {run_id: runs[run_id] for run_id in leading if run_id in runs},
+        "memo": memo_entries,
+        "roots": roots,
+        "token": os.urandom(8).hex(),
+    }
 
-    The parts need not match: a listing is used only while its folder's mtime is unchanged.
+
+def save(path: str | None, root: str, listings: dict, runs: dict, front: dict) -> None:
+    """Atomically replace the parts, the front last; failures are logged, never raised.
+
+    The runs must be the ones the front was made from: its token ties them. Listings need not
+    match: a listing is used only while its folder's mtime is unchanged.
     """
     if path is None:
         return
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        for part, value in (("runs", runs), ("listings", listings)):
-            payload = {"format": FORMAT_VERSION, "shape": SHAPE, "root": root, part: value}
+        for part, value in (("runs", _chunked(runs)), ("listings", _chunked(listings)), ("front", front)):
+            payload = {"format": FORMAT_VERSION, "shape": SHAPE, "root": root, "token": front["token"], part: value}
             write_atomically(_part_path(path, part), _dumps(payload))
     except OSError as exc:
         log.warning("could not save the index to %s: %s", path, exc)

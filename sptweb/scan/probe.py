@@ -22,6 +22,7 @@ from .records import (
     build_search_text,
     is_stale,
     last_activity,
+    sig_time,
     written_within,
 )
 from .sidecar import SidecarError, SidecarMeta, parse_sidecar
@@ -219,7 +220,7 @@ def _lightning_meta(
         checkpoint = last.checkpoint_path
     newest = files.newest_write
     running = written_within(files, stale_after, now)
-    first = min((sig[1] / 1e9 for sig in (files.hparams, files.metrics, files.events) if sig), default=None)
+    first = min((sig_time(sig) for sig in (files.hparams, files.metrics, files.events) if sig), default=None)
     created = min(first, last.created_at) if last is not None and last.created_at and first else first
     return SidecarMeta(
         status="running" if running else INFERRED_END,
@@ -256,7 +257,7 @@ def _read_or_empty(folder: RunFolder, name: str) -> bytes:
 
 def _retry_read(previous: RunRecord, files: RunFiles, now: float) -> bool:
     """Re-read a broken sidecar while it looks mid-write, even if its stat is unchanged."""
-    return previous.error is not None and files.sidecar is not None and now - files.sidecar[1] / 1e9 < RECENT_WRITE_S
+    return previous.error is not None and files.sidecar is not None and now - sig_time(files.sidecar) < RECENT_WRITE_S
 
 
 def _read_sidecar(
@@ -278,7 +279,7 @@ def _readable_meta(folder: RunFolder, files: RunFiles, now: float, stale_after: 
     """Without the sidecar: hparams from hparams.yaml, the writer's id, and a status read off file times."""
     run_meta = parse_run_meta(_read_or_empty(folder, "run_meta.json"))
     live = written_within(files, stale_after, now)
-    created = min((sig[1] / 1e9 for sig in (files.run_meta, files.metrics, files.sidecar) if sig), default=None)
+    created = min((sig_time(sig) for sig in (files.run_meta, files.metrics, files.sidecar) if sig), default=None)
     return SidecarMeta(
         status="running" if live else "unknown",
         writer_run_id=run_meta.writer_run_id,

@@ -25,8 +25,20 @@ KNOWN_STATUSES = ("running", "stale", "lost", "completed", "failed")
 QUIET_AFTER_S = 60.0
 SWEEP_TAG_PREFIX = "sweep:"  # `sweep:<slurm array job id>` marks the runs of one sweep
 
-# (st_ino, st_mtime_ns, st_size) of a file, or None when it does not exist.
-FileSig = tuple[int, int, int] | None
+# A file's (mtime_ns, st_ino, st_size) packed into one int (file_sig), or None when it does not
+# exist: equal exactly when all three are. One object instead of a tuple of three ints: at 100,000
+# runs with three files each, 35 MB and 900,000 objects less to hold, pickle and unpickle.
+FileSig = int | None
+
+
+def file_sig(st) -> int:
+    """Never 0: no file has inode 0. (A time before 1970 counts as 1970: only equality matters.)"""
+    return max(st.st_mtime_ns, 0) << 128 | st.st_ino << 64 | st.st_size
+
+
+def sig_time(sig: int) -> float:
+    """The file's mtime in epoch seconds."""
+    return (sig >> 128) / 1e9
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +58,13 @@ class RunFiles:
 
     @property
     def heartbeat_mtime(self) -> float | None:
-        return self.heartbeat[1] / 1e9 if self.heartbeat else None
+        return sig_time(self.heartbeat) if self.heartbeat else None
 
     @property
     def newest_write(self) -> float | None:
         """The latest mtime among the files a training job keeps writing (the sidecar says its own time)."""
         signs = (self.heartbeat, self.metrics, self.media, self.summary, self.checkpoints, self.events)
-        return max((sig[1] / 1e9 for sig in signs if sig), default=None)
+        return max((sig_time(sig) for sig in signs if sig), default=None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -26,6 +26,7 @@ from ..metrics import MetricsStore
 from . import index as index_store
 from .cadence import FULL_SWEEP_EVERY, ColdSubtrees, Subtree, next_poll_in, sweep_turn_of
 from .changes import ChangeFeed, ChangeSet
+from .loading_runs import LoadingRuns
 from .probe import broken_run, check_run, files_grew, same_for_table, summary_churn
 from .records import REQUEUE_STATUS, RUNNING, RunRecord, printable_id
 from .slurm import SlurmWatcher
@@ -36,6 +37,9 @@ log = logging.getLogger(__name__)
 
 # The persisted index is rewritten at most this often while runs change.
 INDEX_SAVE_EVERY_S = 30.0
+# ... and no more often than this many times its own last cost: writing 100,000 runs takes ~4 s of
+# CPU, and while any run trains, runs change at every poll (5 % of a core at 50x: every ~3 min).
+INDEX_SAVE_COST_RATIO = 50
 # Directories per thread-pool task: big enough to amortise the task overhead
 # on local disk, small enough to spread NFS round trips over the threads.
 VISIT_BATCH = 64
@@ -53,6 +57,9 @@ PROGRESS_EVERY_S = 0.5
 # sidecar each time): tables hear about such churn at most this often, while
 # real changes (status, a new run, an edit) go out on the poll that sees them.
 SUMMARY_CHURN_EVERY_S = 10.0
+# A restart serves the table from the index's front part: the records of this many rows of each
+# stored view, either way (two pages of 100), load before any other record (see loading_runs.py).
+LEADING_ROWS = 200
 # Where `init_app` registers the scanner; views reach it through the app.
 EXTENSION_KEY = "sptweb.scanner"
 
@@ -84,7 +91,7 @@ class Scanner:
         self.overlays = OverlayStore()
         self._polls = 0
         self.waiting_per_visit: float | None = None  # the last big level's sample (see WAITING_VISIT_S)
-        self._last_published: dict[str, RunRecord] = {}
+        self._last_published: Mapping[str, RunRecord] = {}
         self._cold = ColdSubtrees()  # what each walk found per subtree, to skip the cold ones (cadence.py)
         self._roots_seen: set[str] = set()  # roots found at least once (or holding indexed runs): see vanished
         self._listings_pending = False  # the persisted listings wait for the first walk (load_index)
@@ -93,6 +100,7 @@ class Scanner:
         self._churn_announced_at = 0.0
         self._index_dirty = False
         self._index_saved_at = 0.0
+        self._index_save_gap = INDEX_SAVE_EVERY_S
         self._index_path = index_store.index_path(self.root, config.index_cache_dir)
         if self._pool is not None:
             self._pool.shutdown(wait=False)
@@ -236,7 +244,7 @@ class Scanner:
         self._keep_runs_of_vanished_roots(loose, known, found)
         return found, None if first_walk else looked_at
 
-    def _keep_runs_of_vanished_roots(self, loose: Subtree, known: dict, found: dict) -> None:
+    def _keep_runs_of_vanished_roots(self, loose: Subtree, known: Mapping, found: dict) -> None:
         """A root that was there and is gone (an unmounted NFS share, a renamed folder) keeps its runs as last
         seen, and the table says so: an empty table would read as "no runs" and lose the researcher's place."""
         seen = set(loose.dirs)
@@ -322,9 +330,15 @@ class Scanner:
     # -- publishing ----------------------------------------------------------
 
     def _show_progress(self, found: dict[str, RunRecord], done: int, total: int) -> None:
-        """During the first walk, show what was found so far (over any persisted index)."""
-        runs = {**self.snapshot.runs, **found}
-        self.snapshot = Snapshot(runs, self.snapshot.version, "walking", done, total, self.snapshot.scanned_at)
+        """During the first walk, show what was found so far; after a restart, the persisted index
+        with its views (a copy would drop them, and the next request would sort 100,000 runs again)
+        until the walk has verified it."""
+        current = self.snapshot
+        if self._last_published:  # the index's runs: new ones show when the walk ends
+            runs, memo = current.runs, current.memo
+        else:
+            runs, memo = {**current.runs, **found}, SnapshotMemo()
+        self.snapshot = Snapshot(runs, current.version, "walking", done, total, current.scanned_at, memo)
 
     def _publish(self, found: dict[str, RunRecord], now: float, looked_at: list[str] | None = None) -> ChangeSet | None:
         before = self._last_published
@@ -341,17 +355,18 @@ class Scanner:
         if added or removed or differing or self._churn_pending or self.snapshot.phase != "ready":
             change = self.feed.publish(added, changed, removed, grew)
         walked = len(self._listings)  # directories the last walk reached
+        published: Mapping[str, RunRecord] = found
         if not (added or removed or differing) and self.snapshot.phase == "ready":
             # the same runs: keep the dict and what views derived from it (sorted orders, counts)
-            found, memo = before, self.snapshot.memo
+            published, memo = before, self.snapshot.memo
         else:
             # Carry the sorted views and tallies over the runs that changed; not from a first walk's
             # progress snapshot, whose runs are not the `before` these changes are measured from.
             previous = self.snapshot.memo if self.snapshot.runs is before else None
             memo = SnapshotMemo(previous=previous, changed=added | removed | set(differing))
-        self._last_published = found
-        self.snapshot = Snapshot(found, self.feed.version, "ready", walked, walked, now, memo)
-        if change is not None:
+        self._last_published = published
+        self.snapshot = Snapshot(published, self.feed.version, "ready", walked, walked, now, memo)
+        if added or removed or differing:  # (a restart's first walk that finds nothing new saves nothing)
             self._index_dirty = True
         return change
 
@@ -367,37 +382,54 @@ class Scanner:
     # -- persisted index -----------------------------------------------------
 
     def load_index(self) -> None:
-        """Show the last run's runs at once; the first walk loads the listings, then verifies both."""
-        with bulk_allocation():
-            runs = index_store.load(self._index_path, self.root, "runs")
-        if runs is None:
+        """Show the last process's table at once from the index's front part; the other records load
+        next (LoadingRuns), then the listings, and the first walk verifies them all."""
+        path, root = self._index_path, self.root
+        front = index_store.load(path, root, "front")
+        if front is None:
             return
+
+        def load_rest() -> dict | None:
+            with bulk_allocation():
+                return index_store.load(path, root, "runs", token=front["token"])
+
+        runs = LoadingRuns(front["count"], front["records"], load_rest)
         self._last_published = runs
-        self.snapshot = Snapshot(runs, 0, "walking", 0, 0, None)
+        self.snapshot = Snapshot(runs, 0, "walking", 0, 0, None, SnapshotMemo.restored(front["memo"], runs))
         self._listings_pending = True
-        # a root gone since keeps its runs (see vanished)
-        self._roots_seen.update(
-            root for _, root in self.roots if any(is_under(run.path, root) for run in runs.values())
-        )
+        self._roots_seen.update(front["roots"])  # a root gone since keeps its runs (see vanished)
 
     def _load_listings(self) -> None:
-        """The persisted listings, before the first walk: unchanged folders need no readdir."""
+        """The rest of the persisted index, before the first walk: every record (if no request asked
+        for one yet) and the listings, so unchanged folders need no readdir."""
         self._listings_pending = False
+        if isinstance(self._last_published, LoadingRuns):
+            self._last_published.everything()
         with bulk_allocation():
             listings = index_store.load(self._index_path, self.root, "listings")
         if listings is not None:
             self._listings.load(listings)
 
     def _maybe_save_index(self) -> None:
-        if not self._index_dirty or time.time() - self._index_saved_at < INDEX_SAVE_EVERY_S:
+        if not self._index_dirty or time.time() - self._index_saved_at < self._index_save_gap:
             return
+        started = time.thread_time()
         self.save_index()
+        self._index_save_gap = max(INDEX_SAVE_EVERY_S, (time.thread_time() - started) * INDEX_SAVE_COST_RATIO)
 
     def save_index(self) -> None:
-        """Write the index to the user's cache dir (never into the runs tree)."""
+        """Write the index to the user's cache dir (never into the runs tree), with the views the next
+        start opens on (the warmers bring them up to date first: a few changed runs to re-place)."""
+        if self._index_path is None:
+            return
         self._index_saved_at = time.time()
         self._index_dirty = False
-        index_store.save(self._index_path, self.root, self._listings.export(), self.snapshot.runs)
+        self._warm()
+        snapshot = self.snapshot
+        runs = snapshot.runs.everything() if isinstance(snapshot.runs, LoadingRuns) else dict(snapshot.runs)
+        roots = [root for _, root in self.roots if any(is_under(run.path, root) for run in runs.values())]
+        front = index_store.front_part(runs, snapshot.memo.stored_entries(), roots, LEADING_ROWS)
+        index_store.save(self._index_path, self.root, self._listings.export(), runs, front)
 
 
 Item = tuple[str, bool, int, "str | None"]  # a folder to visit: path, inside an spt run, root index, subtree top

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from .records import RunRecord
 
@@ -13,8 +13,23 @@ T = TypeVar("T")
 
 MAX_CARRIED = 32  # incremental entries handed on to the next snapshot; the least recently used go first
 MAX_PENDING_SETS = 64  # change sets a carried entry keeps apart before they are merged into one
+MAX_STORED = 4  # incremental entries the persisted index keeps (each holds every run id once)
 
 _MISSING = object()
+
+
+@runtime_checkable
+class Storable(Protocol):
+    """An incremental entry that can be kept in the persisted index and serve the next process:
+    the table's sorted views and column tally (query/live_views.py)."""
+
+    def rebound(self, runs: Mapping) -> Storable:
+        """The same entry over other runs with the same records ({} to store it, the loaded runs after)."""
+        ...
+
+    def leading_ids(self, count: int) -> Iterable[str]:
+        """The runs the first `count` rows show, in either direction: their records are stored too."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,17 +113,38 @@ class SnapshotMemo:
         newest_last = unasked + used
         return dict(newest_last[-MAX_CARRIED:])
 
+    def stored_entries(self) -> dict:
+        """This snapshot's storable entries, the first MAX_STORED asked for, detached from its runs;
+        each with its class's field names, so a later sptweb with other fields ignores them."""
+        with self._lock:
+            entries = [(key, entry) for key, entry in self._incremental.items() if isinstance(entry, Storable)]
+        return {key: (entry.rebound({}), shape_of(type(entry))) for key, entry in entries[:MAX_STORED]}
+
+    @classmethod
+    def restored(cls, stored: dict, runs: Mapping) -> SnapshotMemo:
+        """A memo whose entries are `stored_entries()` of another process, over `runs`, which must hold
+        the same records they were derived from (the persisted index saves both together)."""
+        memo = cls()
+        for key, (entry, shape) in stored.items():
+            if isinstance(entry, Storable) and shape == shape_of(type(entry)):
+                memo._incremental[key] = entry.rebound(runs)
+        return memo
+
     def carried_keys(self) -> list:
         """Keys an older snapshot handed on and nobody has asked for yet (for tests and diagnostics)."""
         with self._lock:
             return list(self._carried)
 
 
+def shape_of(cls: type) -> tuple[str, ...]:
+    return (cls.__qualname__, *(item.name for item in fields(cls)))
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """Everything views need, immutable: swap it whole, read it without locks."""
 
-    runs: dict[str, RunRecord] = field(default_factory=dict)
+    runs: Mapping[str, RunRecord] = field(default_factory=dict)  # a dict; a LoadingRuns after a restart
     version: int = 0
     phase: str = "starting"  # starting -> walking (first walk) -> ready
     dirs_done: int = 0

@@ -1,0 +1,91 @@
+"""A restart serves the table from the persisted index's front part, before the other records load."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+
+import sptweb.scan.index as index_store
+from sptweb.scan import scanner_of
+from sptweb.scan.loading_runs import LoadingRuns
+
+scanner_module = sys.modules["sptweb.scan.scanner"]  # (the package's `scanner` is the singleton)
+
+
+def row_ids(html: str) -> list[str]:
+    return re.findall(r'data-run-id="([^"]+)"', html)
+
+
+@pytest.fixture
+def saved(make_run, make_app, monkeypatch):
+    """Twelve runs, indexed and saved by a first process whose pages are 3 rows; its table pages."""
+    monkeypatch.setattr(scanner_module, "LEADING_ROWS", 3)  # the front holds 3 rows each way
+    for index in range(12):
+        make_run(f"sweep/r{index:02d}", created_at=1_700_000_000 + index, summary={"val/acc": index / 10})
+    first = make_app(page_size=3)
+    scanner_of(first).scan_once()
+    client = first.test_client()
+    pages = {page: row_ids(client.get(f"/?page={page}").text) for page in (1, 3)}
+    scanner_of(first).save_index()
+    return pages
+
+
+def test_the_first_page_comes_from_the_front_without_loading_every_record(saved, make_app):
+    restarted = make_app(page_size=3)  # the same scanner singleton, configured again: a restart
+    runs = scanner_of(restarted).snapshot.runs
+    assert isinstance(runs, LoadingRuns) and not runs.loaded and len(runs) == 12
+    page = restarted.test_client().get("/")
+    assert row_ids(page.text) == saved[1] == ["sweep/r11", "sweep/r10", "sweep/r09"]
+    assert "12 runs · page 1 of 4" in page.text
+    assert not runs.loaded  # the stored view and its first rows were enough
+    assert row_ids(restarted.test_client().get("/?page=3").text) == saved[3]  # deeper: the rest loads
+    assert runs.loaded
+
+
+def test_the_first_walk_verifies_the_restored_table(saved, make_app, make_run):
+    make_run("sweep/r12", created_at=1_700_000_100)  # a run started while sptweb was down
+    restarted = make_app(page_size=3)
+    scanner = scanner_of(restarted)
+    assert scanner.scan_once() is not None
+    assert scanner.snapshot.phase == "ready" and isinstance(scanner.snapshot.runs, dict)
+    assert row_ids(restarted.test_client().get("/").text) == ["sweep/r12", "sweep/r11", "sweep/r10"]
+
+
+def test_unreadable_records_leave_the_front_and_no_error(saved, make_app):
+    scanner = scanner_of(make_app(page_size=3))
+    with open(scanner._index_path, "wb") as handle:  # the runs part, written by a crashed save
+        handle.write(b"\x80\x05 not a pickle")
+    restarted = make_app(page_size=3)
+    client = restarted.test_client()
+    assert row_ids(client.get("/").text) == saved[1]
+    deeper = client.get("/?page=3")
+    assert deeper.status_code == 200 and row_ids(deeper.text) == []  # not shown, not a 500
+    scanner_of(restarted).scan_once()  # the first walk finds them all again
+    assert row_ids(client.get("/?page=3").text) == saved[3]
+
+
+def test_records_of_another_save_are_not_mixed_with_this_front(saved, make_app):
+    scanner = scanner_of(make_app(page_size=3))
+    front = index_store.load(scanner._index_path, scanner.root, "front")
+    assert index_store.load(scanner._index_path, scanner.root, "runs", token=front["token"]) is not None
+    assert index_store.load(scanner._index_path, scanner.root, "runs", token="another save") is None
+
+
+def test_a_restart_that_finds_nothing_new_does_not_write_the_index_again(saved, make_app):
+    scanner = scanner_of(make_app(page_size=3))
+    scanner.scan_once()
+    assert scanner.snapshot.phase == "ready" and not scanner._index_dirty
+
+
+def test_a_costly_index_is_saved_less_often(make_run, make_app, monkeypatch):
+    make_run("a/run")
+    scanner = scanner_of(make_app())
+    scanner.scan_once()  # a first walk: everything is new, the index is due
+    assert scanner._index_dirty
+    thread_times = [0.0, 2.0]  # before and after the save: it took 2 s of CPU
+    monkeypatch.setattr(scanner_module.time, "thread_time", lambda: thread_times.pop(0) if thread_times else 2.0)
+    scanner._maybe_save_index()
+    assert not scanner._index_dirty
+    assert scanner._index_save_gap == 2.0 * scanner_module.INDEX_SAVE_COST_RATIO  # 100 s, not 30
