@@ -8,7 +8,7 @@ import sys
 import pytest
 from conftest import NOW
 
-from sptweb.scan.cadence import COLD_TIER
+from sptweb.scan.cadence import COLD_TIER, next_poll_in
 
 scanner_module = sys.modules["sptweb.scan.scanner"]  # (the package's `scanner` is the singleton)
 LONG_AGO = NOW - 2 * 86400
@@ -91,3 +91,13 @@ def test_polling_stays_under_five_percent_of_a_core():
     assert next_poll_in(0.01, 1.0) == 1.0  # a small tree polls at --poll
     assert next_poll_in(0.35, 1.0) == pytest.approx(6.65)  # 100,000 runs: 0.35 s of CPU, then 6.65 s idle
     assert 0.35 / (0.35 + next_poll_in(0.35, 1.0)) == pytest.approx(0.05)
+
+
+def test_a_long_first_walk_does_not_pause_polling(make_run, scanner, monkeypatch):
+    """A first walk and an index save are one-offs: the pause after a poll follows steady polls only."""
+    make_run("p/one")
+    clock = iter(range(0, 10_000, 100))  # every CPU reading is 100 s after the last: everything is slow
+    monkeypatch.setattr(sys.modules["sptweb.scan.scanner"].time, "thread_time", lambda: float(next(clock)))
+    interval = scanner.config.poll_interval
+    assert scanner.poll_and_pause() == interval  # the first walk took "100 s": no matter
+    assert scanner.poll_and_pause() == next_poll_in(100.0, interval) > 60 * interval  # a steady poll did: pause
