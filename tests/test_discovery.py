@@ -265,3 +265,15 @@ def test_a_busy_request_thread_does_not_send_the_walk_to_the_pool(make_run, scan
     scanner_module = sys.modules["sptweb.scan.scanner"]
     assert scanner.waiting_per_visit is not None
     assert scanner.waiting_per_visit < scanner_module.WAITING_VISIT_S
+
+
+def test_a_folder_s_path_is_one_string_shared_by_its_listing_subtree_and_run(make_run, scan, scanner):
+    for index in range(70):  # a big level: its folders top subtrees
+        make_run(f"many/{index:03d}/run")
+    scan()
+    scan()  # a second walk joins the names again; what it keeps must be the cache's strings
+    run = scanner.snapshot.runs["many/007/run"]
+    listing = scanner._listings._listings[run.path]
+    assert listing.path is run.path
+    subtree = scanner._cold.subtrees[os.path.dirname(run.path)]
+    assert all(any(kept is path for path in scanner._listings._listings) for kept in subtree.dirs[:1])

@@ -245,6 +245,8 @@ def _newest_checkpoint(path: str) -> str | None:
 def _read_side_files(folder: RunFolder, files: RunFiles) -> SideFiles:
     run_meta = parse_run_meta(_read_or_empty(folder, "run_meta.json")) if files.run_meta else NO_RUN_META
     stats = parse_summary_stats(_read_or_empty(folder, "summary.json")) if files.summary else {}
+    if run_meta == NO_RUN_META and not stats:  # no side files, or none that says anything: share the empty one
+        return NO_SIDE_FILES
     return SideFiles(run_meta, stats)
 
 

@@ -237,16 +237,16 @@ class Scanner:
             next_frontier: list[Item] = []
             level_left = len(frontier)
             for items, results in self._visit_level(frontier, visit_batch):
-                for (path, _, root, top), (seen, record, inside_spt) in zip(items, results):
+                for (_, _, root, top), (seen, record, inside_spt) in zip(items, results):
                     if seen is None:
                         continue
                     subtree = loose if top is None else (walked.get(top) or walked.setdefault(top, Subtree([], [])))
-                    subtree.dirs.append(path)
+                    subtree.dirs.append(seen.path)
                     if record is not None:
                         subtree.run_ids.append(record.run_id)
                         found[record.run_id] = record
                         looked_at.append(record.run_id)
-                    prefix = path + os.sep
+                    prefix = seen.path + os.sep
                     next_frontier.extend((prefix + name, inside_spt, root, top) for name in seen.listing.subdirs)
                 dirs_done += len(items)
                 level_left -= len(items)
@@ -420,12 +420,13 @@ class Scanner:
         """The rest of the persisted index, before the first walk: every record (if no request asked
         for one yet) and the listings, so unchanged folders need no readdir."""
         self._listings_pending = False
-        if isinstance(self._last_published, LoadingRuns):
-            self._last_published.everything()
+        runs = self._last_published
+        if isinstance(runs, LoadingRuns):
+            runs.everything()
         with bulk_allocation():
             listings = index_store.load(self._index_path, self.root, "listings")
         if listings is not None:
-            self._listings.load(listings)
+            self._listings.load(listings, paths=(run.path for run in runs.values()))
 
     def _maybe_save_index(self) -> None:
         if not self._index_dirty or time.time() - self._index_saved_at < self._index_save_gap:

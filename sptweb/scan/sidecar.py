@@ -126,7 +126,9 @@ def _tags(value, warnings: list[str]) -> tuple[str, ...]:
     if not isinstance(value, list):
         warnings.append(f"tags should be a list, got {type(value).__name__}")
         return ()
-    return tuple(dict.fromkeys(shared(value_text(tag)) for tag in value if isinstance(tag, (str, int, float))))
+    return shared_tags(
+        tuple(dict.fromkeys(shared(value_text(tag)) for tag in value if isinstance(tag, (str, int, float))))
+    )
 
 
 INTERN_BELOW = 200  # characters: keys, tags and statuses are names, not blobs someone pasted in
@@ -136,6 +138,17 @@ def shared(name: str) -> str:
     """One string object for every run's copy of a name (100,000 runs share a few dozen hparam keys,
     tags and statuses): less memory, a smaller persisted index (pickle writes a shared object once)."""
     return sys.intern(name) if len(name) < INTERN_BELOW else name
+
+
+_TAG_SETS: dict[tuple[str, ...], tuple[str, ...]] = {}
+TAG_SETS_MAX = 10_000  # distinct tag tuples kept; past it, new ones are not shared
+
+
+def shared_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
+    """One tuple object for every run with the same tags (a sweep's runs all carry the same ones)."""
+    if len(_TAG_SETS) >= TAG_SETS_MAX:
+        return _TAG_SETS.get(tags, tags)
+    return _TAG_SETS.setdefault(tags, tags)
 
 
 def flatten(mapping: dict, prefix: str = "") -> dict:
