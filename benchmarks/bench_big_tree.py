@@ -1,15 +1,17 @@
 """A big tree through a real `sptweb serve`: first start, restart, idle cost and memory.
 
-    python benchmarks/bench_big_tree.py [--runs 100000] [--idle 60]
+    python benchmarks/bench_big_tree.py [--runs 10000 100000] [--idle 60]
 
-Builds (or reuses) the benchmark tree of `--runs` runs (benchmarks/runtree.py: SLURM-style
-sweeps, finished hours to weeks ago, a few running), then, black-box through the HTTP port:
-1. a first start with an empty index cache: seconds until `/` lists the first 100 runs and
-   until the first walk is done (`/api/scan` phase "ready");
-2. a restart on the saved index: seconds until `/` shows the full table again;
+For each size, then side by side: builds (or reuses) the benchmark tree of that many runs
+(benchmarks/runtree.py: SLURM-style sweeps, finished hours to weeks ago, a few running), reads
+it into the page cache, then, black-box through the HTTP port:
+1. a first start with an empty index cache: seconds until `/` lists the first runs, until the
+   first walk is done (`/api/scan` phase "ready") and until the index is saved;
+2. a restart on the saved index: seconds until `/` shows the full table again, and until the
+   first walk has verified it; the median of 7 requests of `/`, a search and `/api/runs`;
 3. idle: the server's CPU time over `--idle` seconds of polling an unchanged tree, as a share
    of one core, and its resident memory (RSS) with the table, one run page and a compare open.
-Prints figures; asserts nothing.
+Prints figures; asserts nothing. `bench_nfs.py` measures the same tree over NFS.
 """
 
 from __future__ import annotations
@@ -31,38 +33,62 @@ PORT = 4297
 BASE = f"http://127.0.0.1:{PORT}"
 
 
+REQUESTS = {"/": "/", "search + sort": "/?q=vit&sort=-sum.val/acc", "/api/runs": "/api/runs"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--idle", type=float, default=60.0)
     args = parser.parse_args()
-    root = default_root(args.runs)
-    build_tree(root, args.runs)
+    results = {count: measure(count, args.idle) for count in args.runs}
+    print()
+    print(f"{'':34s}" + "".join(f"{count:>14,} runs" for count in results))
+    for name in next(iter(results.values())):
+        print(f"{name:34s}" + "".join(f"{figures[name]:>19s}" for figures in results.values()))
+
+
+def measure(count: int, idle: float) -> dict[str, str]:
+    """One tree size, start to idle; the figures by name (also printed as they come)."""
+    root = default_root(count)
+    build_tree(root, count)
     cache = tempfile.mkdtemp(prefix="sptweb-bench-big-")
-    print(f"tree: {args.runs} runs at {root}")
+    print(f"tree: {count} runs at {root}")
     print(f"             {warm_page_cache(root):6.1f} s to read the tree into the page cache first")
+    figures = {}
 
     server, started = serve(root, cache)
-    first_rows = wait_for_rows(started)
-    ready = wait_for_ready(started)
-    print(f"first start: {first_rows:6.1f} s to the first rows, {ready:6.1f} s to the end of the first walk")
-    saved = wait_for_index(cache, started)  # written after the first walk (and every 30 s while runs change)
-    print(f"             {saved:6.1f} s until the index was saved")
+    figures["first start: first rows"] = f"{wait_for_rows(started):.1f} s"
+    figures["first start: end of the first walk"] = f"{wait_for_ready(started):.1f} s"
+    figures["first start: index saved"] = f"{wait_for_index(cache, started):.1f} s"  # (after the first walk)
+    print("first start:", figures)
     stop_sptweb(server)
 
     server, started = serve(root, cache)
-    table = wait_for_rows(started, full=True)
-    print(f"restart:     {table:6.1f} s to the full table (from the saved index)")
-    wait_for_ready(started)
-    get("/")
+    figures["restart: full table"] = f"{wait_for_rows(started, full=True):.2f} s"
+    figures["restart: first walk verified"] = f"{wait_for_ready(started):.1f} s"
+    for name, path in REQUESTS.items():
+        figures[f"request {name}"] = f"{median_ms(path):.1f} ms"
     runs = json.loads(get("/api/runs?per_page=20"))["runs"]
     get("/run/" + runs[0]["run_id"])
     get("/compare?runs=" + ",".join(run["run_id"] for run in runs[:10]))
     cpu_before, wall_before = cpu_seconds(server.pid), time.monotonic()
-    time.sleep(args.idle)
+    time.sleep(idle)
     share = (cpu_seconds(server.pid) - cpu_before) / (time.monotonic() - wall_before)
-    print(f"idle:        {share * 100:5.1f} % of one core over {args.idle:.0f} s; RSS {rss_mib(server.pid):.0f} MiB")
+    figures[f"idle CPU over {idle:.0f} s"] = f"{share * 100:.1f} %"
+    figures["RSS: table, run page, compare open"] = f"{rss_mib(server.pid):.0f} MiB"
+    print("restart:    ", figures)
     stop_sptweb(server)
+    return figures
+
+
+def median_ms(path: str, times: int = 7) -> float:
+    took = []
+    for _ in range(times):
+        started = time.perf_counter()
+        get(path)
+        took.append((time.perf_counter() - started) * 1000)
+    return sorted(took)[times // 2]
 
 
 def warm_page_cache(root) -> float:
