@@ -15,7 +15,8 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -54,6 +55,11 @@ VISIT_BATCH = 64
 # as waiting, one page load sent a 100,000-run first walk to the pool and made it take 47 s
 # instead of 25 s); past this per visit, the rest of the level goes to the pool.
 WAITING_VISIT_S = 50e-6
+# On the pool: folders per task, and tasks at once: enough to keep every thread busy, few enough
+# that a folder's children are visited well within the attribute cache's few seconds after it was
+# listed (see _visit_below).
+POOL_BATCH = 16
+IN_FLIGHT_BATCHES = 96
 # A first walk shows the runs it found so far this often (the table fills while it walks).
 PROGRESS_EVERY_S = 0.5
 # A training run's summary changes on every metrics flush (spt rewrites its
@@ -228,35 +234,40 @@ class Scanner:
         def visit_batch(items: list[Item]) -> list[tuple[Visit | None, RunRecord | None, bool]]:
             return [visit(item) for item in items]
 
-        while frontier:
-            if len(frontier) > VISIT_BATCH:  # a big level: each folder tops a subtree a later poll may skip whole
-                tops.update(path for path, _, _, top in frontier if top is None)
-                if not first_walk:
-                    frontier = self._cold.skip(frontier, found, self._polls)
-                frontier = [(path, spt, root, top or path) for path, spt, root, top in frontier]
-            next_frontier: list[Item] = []
-            level_left = len(frontier)
-            for items, results in self._visit_level(frontier, visit_batch):
-                for (_, _, root, top), (seen, record, inside_spt) in zip(items, results):
-                    if seen is None:
-                        continue
-                    subtree = loose if top is None else (walked.get(top) or walked.setdefault(top, Subtree([], [])))
-                    subtree.dirs.append(seen.path)
-                    if record is not None:
-                        subtree.run_ids.append(record.run_id)
-                        found[record.run_id] = record
-                        looked_at.append(record.run_id)
-                    prefix = seen.path + os.sep
-                    next_frontier.extend((prefix + name, inside_spt, root, top) for name in seen.listing.subdirs)
-                dirs_done += len(items)
-                level_left -= len(items)
-                if first_walk and time.monotonic() - shown_at > PROGRESS_EVERY_S:
-                    self._show_progress(found, dirs_done, dirs_done + level_left + len(next_frontier))
-                    shown_at = time.monotonic()
-            frontier = next_frontier
-            if first_walk:
-                self._show_progress(found, dirs_done, dirs_done + len(frontier))
+        def expand(items: list[Item], results: list, left: int) -> list[Item]:
+            """Take in one batch's results; return the folders below them. `left`: folders still to visit."""
+            nonlocal dirs_done, shown_at
+            children: list[Item] = []
+            for (_, _, root, top), (seen, record, inside_spt) in zip(items, results):
+                if seen is None:
+                    continue
+                subtree = loose if top is None else (walked.get(top) or walked.setdefault(top, Subtree([], [])))
+                subtree.dirs.append(seen.path)
+                if record is not None:
+                    subtree.run_ids.append(record.run_id)
+                    found[record.run_id] = record
+                    looked_at.append(record.run_id)
+                prefix = seen.path + os.sep
+                children.extend((prefix + name, inside_spt, root, top) for name in seen.listing.subdirs)
+            dirs_done += len(items)
+            if first_walk and time.monotonic() - shown_at > PROGRESS_EVERY_S:
+                self._show_progress(found, dirs_done, dirs_done + left + len(children))
                 shown_at = time.monotonic()
+            return children
+
+        while frontier:
+            if len(frontier) <= VISIT_BATCH:  # a small level (the roots, projects): one batch, then the next level
+                frontier = expand(frontier, visit_batch(frontier), 0)
+                continue
+            # A big level: each folder tops a subtree that a later poll may skip whole (cadence.py), and
+            # every folder below it belongs to one; they are all visited now, each soon after its parent.
+            tops.update(path for path, _, _, top in frontier if top is None)
+            if not first_walk:
+                frontier = self._cold.skip(frontier, found, self._polls)
+            self._visit_below(
+                [(path, spt, root, top or path) for path, spt, root, top in frontier], visit_batch, expand
+            )
+            frontier = []
         self._cold.settle(first_walk, loose, walked, tops, found, self._listings, now)
         self._keep_runs_of_vanished_roots(loose, known, found)
         return found, None if first_walk else looked_at
@@ -273,26 +284,38 @@ class Scanner:
                 found.update((run_id, known[run_id]) for run_id in kept)
                 loose.run_ids.extend(kept)  # dropped again, and found again, by the walk that sees the root back
 
-    def _visit_level(self, frontier: list, visit_batch) -> Iterator[tuple[list, list]]:
-        """Visit one level of directories, inline on a fast disk, on the pool on a slow one; yield
-        (folders, results) in order, a batch at a time, so a first walk can show runs as it finds them."""
-        if len(frontier) <= VISIT_BATCH:  # a small level costs little either way, and says little about the disk
-            yield frontier, visit_batch(frontier)
-            return
-        sample = frontier[:VISIT_BATCH]
+    def _visit_below(self, frontier: list[Item], visit_batch, expand) -> None:
+        """Visit the folders of a big level and all below them: inline on a fast disk, on the pool on a
+        slow one. Folders found go to the front of the queue, so a folder is visited soon after its
+        parent is listed, not after the whole level: on NFS its entry (primed by the parent's
+        READDIRPLUS) is still in the attribute cache, and a first walk shows runs from the start."""
+        todo: deque[Item] = deque(frontier)
+
+        def take(size: int = VISIT_BATCH) -> list[Item]:
+            return [todo.popleft() for _ in range(min(size, len(todo)))]
+
+        def queue_first(children: list[Item]) -> None:
+            todo.extendleft(reversed(children))
+
+        sample = take()
         wall, cpu = time.perf_counter(), time.process_time()
-        sampled = visit_batch(sample)
+        results = visit_batch(sample)
         waiting = (time.perf_counter() - wall) - (time.process_time() - cpu)
-        self.waiting_per_visit = waiting / VISIT_BATCH
-        yield sample, sampled
-        rest = frontier[VISIT_BATCH:]
-        batches = [rest[start : start + VISIT_BATCH] for start in range(0, len(rest), VISIT_BATCH)]
+        self.waiting_per_visit = waiting / len(sample)
+        queue_first(expand(sample, results, len(todo)))
         if self.waiting_per_visit < WAITING_VISIT_S:
-            results: Iterable[list] = map(visit_batch, batches)
-        else:
-            assert self._pool is not None  # configure() always makes one
-            results = self._pool.map(visit_batch, batches)  # in order, as they complete
-        yield from zip(batches, results)
+            while todo:
+                items = take()
+                queue_first(expand(items, visit_batch(items), len(todo)))
+            return
+        assert self._pool is not None  # configure() always makes one
+        in_flight: deque = deque()  # (folders, future), oldest first
+        while todo or in_flight:
+            while todo and len(in_flight) < IN_FLIGHT_BATCHES:
+                items = take(POOL_BATCH)
+                in_flight.append((items, self._pool.submit(visit_batch, items)))
+            items, future = in_flight.popleft()
+            queue_first(expand(items, future.result(), len(todo) + POOL_BATCH * len(in_flight)))
 
     @property
     def waiting_for(self) -> list[str]:
