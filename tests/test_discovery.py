@@ -277,3 +277,16 @@ def test_a_folder_s_path_is_one_string_shared_by_its_listing_subtree_and_run(mak
     assert listing.path is run.path
     subtree = scanner._cold.subtrees[os.path.dirname(run.path)]
     assert all(any(kept is path for path in scanner._listings._listings) for kept in subtree.dirs[:1])
+
+
+def test_a_first_walk_finds_the_most_recently_changed_folders_first(make_run, scan, scanner):
+    """The table fills while a first walk goes: the runs of the folders that changed last come first."""
+    for index in range(70):
+        make_run(f"sweep/{index:03d}/run")
+        job = scanner.config.runs_dir + f"/sweep/{index:03d}"
+        age = 70 if index != 42 else 1  # job 042 changed last
+        os.utime(job, (NOW - age - index, NOW - age - index))
+    scan()
+    order = list(scanner.snapshot.runs)
+    assert order[0] == "sweep/042/run"
+    assert order[1:4] == ["sweep/000/run", "sweep/001/run", "sweep/002/run"]  # then by age
