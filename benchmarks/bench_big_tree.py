@@ -61,7 +61,6 @@ def measure(count: int, idle: float) -> dict[str, str]:
     figures["first start: first rows"] = f"{wait_for_rows(started):.1f} s"
     figures["first start: end of the first walk"] = f"{wait_for_ready(started):.1f} s"
     figures["first start: index saved"] = f"{wait_for_index(cache, started):.1f} s"  # (after the first walk)
-    print("first start:", figures)
     stop_sptweb(server)
 
     server, started = serve(root, cache)
@@ -77,8 +76,9 @@ def measure(count: int, idle: float) -> dict[str, str]:
     share = (cpu_seconds(server.pid) - cpu_before) / (time.monotonic() - wall_before)
     figures[f"idle CPU over {idle:.0f} s"] = f"{share * 100:.1f} %"
     figures["RSS: table, run page, compare open"] = f"{rss_mib(server.pid):.0f} MiB"
-    print("restart:    ", figures)
     stop_sptweb(server)
+    for name, figure in figures.items():
+        print(f"  {name:36s} {figure}")
     return figures
 
 

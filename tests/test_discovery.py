@@ -8,6 +8,7 @@ import pytest
 from conftest import NOW, write_sidecar
 
 import sptweb.scan.probe as probe
+import sptweb.scan.visiting as visiting
 from sptweb.scan import Scanner
 from sptweb.scan.cadence import FULL_SWEEP_EVERY, sweep_turn_of
 
@@ -219,8 +220,7 @@ def test_slow_filesystem_walk_on_the_pool_finds_the_same_runs(make_run, scan, sc
     scan()
     inline = ids()
     scanner.configure(scanner.config)
-    scanner_module = sys.modules["sptweb.scan.scanner"]  # (the package's `scanner` is the singleton)
-    monkeypatch.setattr(scanner_module, "WAITING_VISIT_S", -1.0)  # every visit "waits", as on NFS: the pool
+    monkeypatch.setattr(visiting, "WAITING_VISIT_S", -1.0)  # every visit "waits", as on NFS: the pool
     scan()
     assert ids() == inline and len(inline) == 150
 
@@ -262,9 +262,8 @@ def test_a_busy_request_thread_does_not_send_the_walk_to_the_pool(make_run, scan
         done.set()
         thread.join()
         sys.setswitchinterval(switch_interval)
-    scanner_module = sys.modules["sptweb.scan.scanner"]
     assert scanner.waiting_per_visit is not None
-    assert scanner.waiting_per_visit < scanner_module.WAITING_VISIT_S
+    assert scanner.waiting_per_visit < visiting.WAITING_VISIT_S
 
 
 def test_a_folder_s_path_is_one_string_shared_by_its_listing_subtree_and_run(make_run, scan, scanner):

@@ -15,7 +15,6 @@ import os
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -35,6 +34,7 @@ from .probe import broken_run, check_run, files_grew, same_for_table, summary_ch
 from .records import REQUEUE_STATUS, RUNNING, RunRecord, printable_id
 from .slurm import SlurmWatcher
 from .snapshot import Snapshot, SnapshotMemo
+from .visiting import VISIT_BATCH, newest_first, visit_below
 from .walker import ListingCache, Visit
 
 log = logging.getLogger(__name__)
@@ -44,22 +44,6 @@ INDEX_SAVE_EVERY_S = 30.0
 # ... and no more often than this many times its own last cost: writing 100,000 runs takes ~4 s of
 # CPU, and while any run trains, runs change at every poll (5 % of a core at 50x: every ~3 min).
 INDEX_SAVE_COST_RATIO = 50
-# Directories per thread-pool task: big enough to amortise the task overhead
-# on local disk, small enough to spread NFS round trips over the threads.
-VISIT_BATCH = 64
-# Threads only pay off when directory visits wait on the network: on a local disk a visit costs
-# ~20 µs of CPU and threads just fight over the GIL (10,000 runs: 1.0 s walking inline, 2.6 s
-# with 16 threads on 2 cores). So each big level first visits one batch inline and measures how
-# much of its time was waiting (wall minus the process's CPU: parsing a big sidecar is CPU, not
-# waiting, however long it takes, and so is a request thread holding the GIL meanwhile: counted
-# as waiting, one page load sent a 100,000-run first walk to the pool and made it take 47 s
-# instead of 25 s); past this per visit, the rest of the level goes to the pool.
-WAITING_VISIT_S = 50e-6
-# On the pool: folders per task, and tasks at once: enough to keep every thread busy, few enough
-# that a folder's children are visited well within the attribute cache's few seconds after it was
-# listed (see _visit_below).
-POOL_BATCH = 16
-IN_FLIGHT_BATCHES = 96
 # A first walk shows the runs it found so far this often (the table fills while it walks).
 PROGRESS_EVERY_S = 0.5
 # A training run's summary changes on every metrics flush (spt rewrites its
@@ -99,7 +83,7 @@ class Scanner:
         self.media = MediaStore(embedded=lambda run_dir: self.metrics.get(run_dir, kind="tensorboard"))
         self.overlays = OverlayStore()
         self._polls = 0
-        self.waiting_per_visit: float | None = None  # the last big level's sample (see WAITING_VISIT_S)
+        self.waiting_per_visit: float | None = None  # the last big level's sample (visiting.WAITING_VISIT_S)
         self._last_published: Mapping[str, RunRecord] = {}
         self._cold = ColdSubtrees()  # what each walk found per subtree, to skip the cold ones (cadence.py)
         self._roots_seen: set[str] = set()  # roots found at least once (or holding indexed runs): see vanished
@@ -265,9 +249,9 @@ class Scanner:
             # A first walk fills the table as it goes: the folders that changed last first. Later walks
             # skip the cold subtrees whose turn it is not.
             frontier = newest_first(frontier) if first_walk else self._cold.skip(frontier, found, self._polls)
-            self._visit_below(
-                [(path, spt, root, top or path) for path, spt, root, top in frontier], visit_batch, expand
-            )
+            assert self._pool is not None  # configure() always makes one
+            subtrees = [(path, spt, root, top or path) for path, spt, root, top in frontier]
+            self.waiting_per_visit = visit_below(subtrees, visit_batch, expand, self._pool)
             frontier = []
         self._cold.settle(first_walk, loose, walked, tops, found, self._listings, now)
         self._keep_runs_of_vanished_roots(loose, known, found)
@@ -284,39 +268,6 @@ class Scanner:
                 kept = [run_id for run_id, run in known.items() if is_under(run.path, root)]
                 found.update((run_id, known[run_id]) for run_id in kept)
                 loose.run_ids.extend(kept)  # dropped again, and found again, by the walk that sees the root back
-
-    def _visit_below(self, frontier: list[Item], visit_batch, expand) -> None:
-        """Visit the folders of a big level and all below them: inline on a fast disk, on the pool on a
-        slow one. Folders found go to the front of the queue, so a folder is visited soon after its
-        parent is listed, not after the whole level: on NFS its entry (primed by the parent's
-        READDIRPLUS) is still in the attribute cache, and a first walk shows runs from the start."""
-        todo: deque[Item] = deque(frontier)
-
-        def take(size: int = VISIT_BATCH) -> list[Item]:
-            return [todo.popleft() for _ in range(min(size, len(todo)))]
-
-        def queue_first(children: list[Item]) -> None:
-            todo.extendleft(reversed(children))
-
-        sample = take()
-        wall, cpu = time.perf_counter(), time.process_time()
-        results = visit_batch(sample)
-        waiting = (time.perf_counter() - wall) - (time.process_time() - cpu)
-        self.waiting_per_visit = waiting / len(sample)
-        queue_first(expand(sample, results, len(todo)))
-        if self.waiting_per_visit < WAITING_VISIT_S:
-            while todo:
-                items = take()
-                queue_first(expand(items, visit_batch(items), len(todo)))
-            return
-        assert self._pool is not None  # configure() always makes one
-        in_flight: deque = deque()  # (folders, future), oldest first
-        while todo or in_flight:
-            while todo and len(in_flight) < IN_FLIGHT_BATCHES:
-                items = take(POOL_BATCH)
-                in_flight.append((items, self._pool.submit(visit_batch, items)))
-            items, future = in_flight.popleft()
-            queue_first(expand(items, future.result(), len(todo) + POOL_BATCH * len(in_flight)))
 
     @property
     def waiting_for(self) -> list[str]:
@@ -512,19 +463,6 @@ def _malloc_trim():
 
 
 _MALLOC_TRIM = _malloc_trim()
-
-
-def newest_first(frontier: list[Item]) -> list[Item]:
-    """The folders by their mtime, newest first: where runs are live or were recently. One `stat` each
-    (on NFS answered from the attributes the parent's READDIRPLUS just brought: no round trip)."""
-
-    def mtime(item: Item) -> int:
-        try:
-            return os.stat(item[0]).st_mtime_ns
-        except OSError:
-            return 0
-
-    return sorted(frontier, key=mtime, reverse=True)
 
 
 def roots_of(runs_dir: str) -> list[tuple[str, str]]:

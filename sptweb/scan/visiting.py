@@ -1,0 +1,84 @@
+"""In what order, and on which threads, a walk visits the folders of a big level and all below them.
+
+A big level is one with more than VISIT_BATCH folders (the `<job>_<task>/` folders of sweeps).
+The scanner hands over its folders and two functions: `visit_batch` (list and probe some folders)
+and `expand` (take in their results, return the folders found below them).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+# Folders visited per batch inline, and sampled per big level.
+VISIT_BATCH = 64
+# Threads only pay off when directory visits wait on the network: on a local disk a visit costs
+# ~20 µs of CPU and threads just fight over the GIL (10,000 runs: 1.0 s walking inline, 2.6 s
+# with 16 threads on 2 cores). So each big level first visits one batch inline and measures how
+# much of its time was waiting (wall minus the process's CPU: parsing a big sidecar is CPU, not
+# waiting, however long it takes, and so is a request thread holding the GIL meanwhile: counted
+# as waiting, one page load sent a 100,000-run first walk to the pool and made it take 47 s
+# instead of 25 s); past this per visit, the rest goes to the pool.
+WAITING_VISIT_S = 50e-6
+# On the pool: folders per task, and tasks at once: enough to keep every thread busy, few enough
+# that a folder's children are visited well within the attribute cache's few seconds after it was
+# listed (at 128 tasks of 64, 100,000 job folders over NFS cost a second LOOKUP each).
+POOL_BATCH = 16
+IN_FLIGHT_BATCHES = 96
+
+Item = tuple  # a folder to visit, as the scanner describes it; its first element is the path
+VisitBatch = Callable[[list], list]
+Expand = Callable[[list, list, int], list]  # (folders, their results, folders still to visit) -> folders below
+
+
+def visit_below(frontier: list, visit_batch: VisitBatch, expand: Expand, pool: ThreadPoolExecutor) -> float:
+    """Visit `frontier` and every folder below it; return the sample's waiting per visit (seconds).
+
+    Inline on a fast disk, on the pool on a slow one. Folders found go to the front of the queue,
+    so a folder is visited soon after its parent is listed, not after the whole level: on NFS its
+    entry (brought by the parent's READDIRPLUS) is still in the attribute cache, and a first walk
+    shows runs from its first second.
+    """
+    todo: deque[Any] = deque(frontier)
+
+    def take(size: int = VISIT_BATCH) -> list:
+        return [todo.popleft() for _ in range(min(size, len(todo)))]
+
+    def queue_first(children: list) -> None:
+        todo.extendleft(reversed(children))
+
+    sample = take()
+    wall, cpu = time.perf_counter(), time.process_time()
+    results = visit_batch(sample)
+    waiting = ((time.perf_counter() - wall) - (time.process_time() - cpu)) / len(sample)
+    queue_first(expand(sample, results, len(todo)))
+    if waiting < WAITING_VISIT_S:
+        while todo:
+            items = take()
+            queue_first(expand(items, visit_batch(items), len(todo)))
+        return waiting
+    in_flight: deque = deque()  # (folders, future), oldest first
+    while todo or in_flight:
+        while todo and len(in_flight) < IN_FLIGHT_BATCHES:
+            items = take(POOL_BATCH)
+            in_flight.append((items, pool.submit(visit_batch, items)))
+        items, future = in_flight.popleft()
+        queue_first(expand(items, future.result(), len(todo) + POOL_BATCH * len(in_flight)))
+    return waiting
+
+
+def newest_first(frontier: list) -> list:
+    """The folders by their mtime, newest first: where runs are live or were recently. One `stat` each
+    (on NFS answered from the attributes the parent's READDIRPLUS just brought: no round trip)."""
+
+    def mtime(item) -> int:
+        try:
+            return os.stat(item[0]).st_mtime_ns
+        except OSError:
+            return 0
+
+    return sorted(frontier, key=mtime, reverse=True)
