@@ -89,3 +89,14 @@ def test_a_costly_index_is_saved_less_often(make_run, make_app, monkeypatch):
     scanner._maybe_save_index()
     assert not scanner._index_dirty
     assert scanner._index_save_gap == 2.0 * scanner_module.INDEX_SAVE_COST_RATIO  # 100 s, not 30
+
+
+def test_views_stored_by_other_code_are_built_afresh(saved, make_app, monkeypatch):
+    """A stored view is only advanced after a restart: one another version sorted differently would stay wrong."""
+    import sptweb.scan.snapshot as snapshot_module
+
+    monkeypatch.setattr(snapshot_module, "source_fingerprint", lambda: "another sptweb")
+    restarted = make_app(page_size=3)
+    runs = scanner_of(restarted).snapshot.runs
+    assert row_ids(restarted.test_client().get("/").text) == saved[1]  # still right: built from every record
+    assert runs.loaded

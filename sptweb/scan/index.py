@@ -31,9 +31,10 @@ from .walker import Listing
 
 log = logging.getLogger(__name__)
 
-# Bump when the meaning of a field changes (2: classes moved into scan/ and
-# edits/; 3: runs and listings in two files; 4: records pickled by their fields; 5: the front part; 6: file signatures as one int); a change of shape (a class moved, fields added, removed, renamed)
-# is caught by SHAPE below without anyone remembering to bump.
+# Bump when the meaning of a field changes (2: classes moved into scan/ and edits/; 3: runs and
+# listings in two files; 4: records pickled by their fields; 5: the front part; 6: file signatures
+# as one int); a change of shape (a class moved, fields added, removed, renamed) is caught by
+# SHAPE below without anyone remembering to bump.
 FORMAT_VERSION = 6
 PICKLED_CLASSES = (RunRecord, RunFiles, SidecarMeta, SideFiles, RunMeta, Overlay, Listing)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from .records import RunRecord
@@ -115,10 +118,10 @@ class SnapshotMemo:
 
     def stored_entries(self) -> dict:
         """This snapshot's storable entries, the first MAX_STORED asked for, detached from its runs;
-        each with its class's field names, so a later sptweb with other fields ignores them."""
+        each with what made it (see made_by), so another sptweb ignores them."""
         with self._lock:
             entries = [(key, entry) for key, entry in self._incremental.items() if isinstance(entry, Storable)]
-        return {key: (entry.rebound({}), shape_of(type(entry))) for key, entry in entries[:MAX_STORED]}
+        return {key: (entry.rebound({}), made_by(type(entry))) for key, entry in entries[:MAX_STORED]}
 
     @classmethod
     def restored(cls, stored: dict, runs: Mapping) -> SnapshotMemo:
@@ -126,7 +129,7 @@ class SnapshotMemo:
         the same records they were derived from (the persisted index saves both together)."""
         memo = cls()
         for key, (entry, shape) in stored.items():
-            if isinstance(entry, Storable) and shape == shape_of(type(entry)):
+            if isinstance(entry, Storable) and shape == made_by(type(entry)):
                 memo._incremental[key] = entry.rebound(runs)
         return memo
 
@@ -136,8 +139,19 @@ class SnapshotMemo:
             return list(self._carried)
 
 
-def shape_of(cls: type) -> tuple[str, ...]:
-    return (cls.__qualname__, *(item.name for item in fields(cls)))
+def made_by(cls: type) -> tuple[str, ...]:
+    """The entry's class and fields, and a hash of sptweb's source: a stored view is advanced run by
+    run after a restart, never rebuilt, so one that older code sorted or filtered differently would
+    stay wrong. Any other source, and it is built afresh (a second at 100,000 runs)."""
+    return (source_fingerprint(), cls.__qualname__, *(item.name for item in fields(cls)))
+
+
+@functools.cache
+def source_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)
