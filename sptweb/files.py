@@ -12,20 +12,23 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 
 SMALL_FILE_LIMIT = 16 << 20  # sidecars, overlays and their siblings are kilobytes; past this is not ours
 
 
-def write_atomically(path: str, data: bytes) -> None:
+def write_atomically(path: str, data: bytes | Iterable[bytes]) -> None:
     """Temp file in the same directory, fsync, rename; the temp file is removed on failure.
 
+    `data`: the bytes, or pieces of them made as they are written (a big file never whole in memory).
     Raises OSError (from creating, writing or renaming); the file at `path` is then unchanged.
     """
     directory = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for piece in [data] if isinstance(data, bytes) else data:
+                handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -234,11 +234,13 @@ def test_an_index_saved_by_another_version_is_ignored(make_run, scan, tmp_path, 
     scan()
     scanner.save_index()
     path = scanner._index_path
+    assert index_store.load(path, scanner.root) is not None
     with open(path, "rb") as handle:
-        saved = pickle.load(handle)
-    saved["shape"] = "from-an-older-sptweb"
+        header, chunks = pickle.load(handle), handle.read()  # the header, then the records' chunks
+    header["shape"] = "from-an-older-sptweb"
     with open(path, "wb") as handle:
-        pickle.dump(saved, handle)
+        pickle.dump(header, handle)
+        handle.write(chunks)
     assert index_store.load(path, scanner.root) is None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 
@@ -100,3 +101,14 @@ def test_views_stored_by_other_code_are_built_afresh(saved, make_app, monkeypatc
     runs = scanner_of(restarted).snapshot.runs
     assert row_ids(restarted.test_client().get("/").text) == saved[1]  # still right: built from every record
     assert runs.loaded
+
+
+def test_a_truncated_records_file_leaves_the_front(saved, make_app):
+    scanner = scanner_of(make_app(page_size=3))
+    size = os.path.getsize(scanner._index_path)
+    with open(scanner._index_path, "r+b") as handle:  # a disk that filled up under an earlier save
+        handle.truncate(size // 2)
+    restarted = make_app(page_size=3)
+    client = restarted.test_client()
+    assert row_ids(client.get("/").text) == saved[1]
+    assert client.get("/?page=3").status_code == 200
