@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from dataclasses import dataclass, field
 
 import orjson
+
+from .sharing import shared_name, shared_value
 
 MAX_DEPTH = 32  # nested hparams deeper than this are shown as text
 EPOCH_RANGE = (0.0, 32503680000.0)  # 1970 to the year 3000: anything else is not a time
@@ -52,7 +53,7 @@ def parse_sidecar(raw: bytes, run_dir: str | None = None) -> SidecarMeta:
     hparams = _mapping(document, "hparams", warnings)
     summary = _mapping(document, "summary", warnings)
     return SidecarMeta(
-        status=shared(_text(document, "status", warnings) or "unknown"),
+        status=shared_name(_text(document, "status", warnings) or "unknown"),
         writer_run_id=_text(document, "run_id", warnings),
         run_dir=_same_or(run_dir, _text(document, "run_dir", warnings)),
         created_at=_epoch(document, "created_at", warnings),
@@ -126,29 +127,8 @@ def _tags(value, warnings: list[str]) -> tuple[str, ...]:
     if not isinstance(value, list):
         warnings.append(f"tags should be a list, got {type(value).__name__}")
         return ()
-    return shared_tags(
-        tuple(dict.fromkeys(shared(value_text(tag)) for tag in value if isinstance(tag, (str, int, float))))
-    )
-
-
-INTERN_BELOW = 200  # characters: keys, tags and statuses are names, not blobs someone pasted in
-
-
-def shared(name: str) -> str:
-    """One string object for every run's copy of a name (100,000 runs share a few dozen hparam keys,
-    tags and statuses): less memory, a smaller persisted index (pickle writes a shared object once)."""
-    return sys.intern(name) if len(name) < INTERN_BELOW else name
-
-
-_TAG_SETS: dict[tuple[str, ...], tuple[str, ...]] = {}
-TAG_SETS_MAX = 10_000  # distinct tag tuples kept; past it, new ones are not shared
-
-
-def shared_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
-    """One tuple object for every run with the same tags (a sweep's runs all carry the same ones)."""
-    if len(_TAG_SETS) >= TAG_SETS_MAX:
-        return _TAG_SETS.get(tags, tags)
-    return _TAG_SETS.setdefault(tags, tags)
+    names = dict.fromkeys(shared_name(value_text(tag)) for tag in value if isinstance(tag, (str, int, float)))
+    return shared_value(tuple(names))  # a sweep's runs all carry the same tags
 
 
 def flatten(mapping: dict, prefix: str = "") -> dict:
@@ -165,7 +145,7 @@ def flatten(mapping: dict, prefix: str = "") -> dict:
         items, base, depth = stack[-1]
         for key, value in items:
             # interned: 100,000 runs share a handful of keys, in memory and in the persisted index
-            name = shared(f"{base}{key}")
+            name = shared_name(f"{base}{key}")
             if isinstance(value, dict) and depth < MAX_DEPTH:
                 stack.append((iter(value.items()), f"{name}.", depth + 1))
                 break

@@ -11,6 +11,8 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from .sharing import shared_value
+
 SIDECAR = "sidecar.json"
 # The names a run's probe stats (scan/probe.py). The listing notes which exist,
 # so a probe never stats a file that is not there: creating, deleting or
@@ -164,27 +166,16 @@ def _read_listing(source: str | int, mtime_ns: int, path: str) -> Listing:
     return Listing(mtime_ns, _shared_names(subdirs), has_sidecar, _shared_set(run_files), event_names, path)
 
 
-# A tree of 100,000 runs has 200,000 listings, nearly all alike: `<job>_<task>/` holds ("run",),
-# `run/` holds the same three or four run files. One shared object for each such value, instead of
-# one per folder, took the listings from 121 MB to about half of that.
-_SHARED: dict = {}
-SHARED_NAMES_MAX = 4  # only small listings repeat; a project folder's 10,000 names do not
-SHARED_VALUES_MAX = 10_000  # distinct values kept; past it (every folder unlike the others) none are added
-
-
-def _shared(value):
-    if len(_SHARED) >= SHARED_VALUES_MAX:
-        return _SHARED.get(value, value)
-    return _SHARED.setdefault(value, value)
+SHARED_NAMES_MAX = 4  # only small listings repeat (sharing.py); a project folder's 10,000 names do not
 
 
 def _shared_names(names: list[str]) -> tuple[str, ...]:
     ordered = tuple(sorted(names))
-    return _shared(ordered) if len(ordered) <= SHARED_NAMES_MAX else ordered
+    return shared_value(ordered) if len(ordered) <= SHARED_NAMES_MAX else ordered
 
 
 def _shared_set(names: set[str]) -> frozenset[str]:
-    return _shared(frozenset(names))
+    return shared_value(frozenset(names))
 
 
 def _is_real_dir(entry: os.DirEntry) -> bool:
