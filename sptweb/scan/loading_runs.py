@@ -47,15 +47,6 @@ class LoadingRuns(Mapping[str, RunRecord]):
         record = self._front.get(run_id) if self._all is None else self._all.get(run_id)
         return record if record is not None else self.everything()[run_id]
 
-    def get(self, run_id, default=None):
-        try:
-            return self[run_id]
-        except KeyError:
-            return default
-
-    def __contains__(self, run_id) -> bool:
-        return run_id in self._front or run_id in self.everything()
-
     def __len__(self) -> int:
         return self._count if self._all is None else len(self._all)
 

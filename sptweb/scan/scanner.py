@@ -326,7 +326,7 @@ class Scanner:
         with its views (a copy would drop them, and the next request would sort 100,000 runs again)
         until the walk has verified it."""
         current = self.snapshot
-        if self._last_published:  # the index's runs: new ones show when the walk ends
+        if isinstance(current.runs, LoadingRuns) and current.runs:  # the index's runs: new ones show when the walk ends
             runs, memo = current.runs, current.memo
         else:
             runs, memo = {**current.runs, **found}, SnapshotMemo()
