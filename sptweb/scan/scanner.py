@@ -7,17 +7,12 @@ publishes what changed to a `ChangeFeed` for the SSE streams.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import gc
 import logging
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import replace
 
 from ..config import Config
@@ -27,6 +22,7 @@ from ..logs import LogStore
 from ..media import MediaStore
 from ..metrics import MetricsStore
 from . import index as index_store
+from .allocation import bulk_allocation, give_back_free_memory
 from .cadence import FULL_SWEEP_EVERY, ColdSubtrees, Subtree, next_poll_in, sweep_turn_of
 from .changes import ChangeFeed, ChangeSet
 from .loading_runs import LoadingRuns
@@ -326,10 +322,10 @@ class Scanner:
         with its views (a copy would drop them, and the next request would sort 100,000 runs again)
         until the walk has verified it."""
         current = self.snapshot
-        if isinstance(current.runs, LoadingRuns) and current.runs:  # the index's runs: new ones show when the walk ends
-            runs, memo = current.runs, current.memo
-        else:
-            runs, memo = {**current.runs, **found}, SnapshotMemo()
+        runs: Mapping[str, RunRecord] = current.runs
+        memo = current.memo
+        if not (isinstance(runs, LoadingRuns) and runs):  # a cold start: what the walk found so far
+            runs, memo = {**runs, **found}, SnapshotMemo()
         self.snapshot = Snapshot(runs, current.version, "walking", done, total, current.scanned_at, memo)
 
     def _publish(self, found: dict[str, RunRecord], now: float, looked_at: list[str] | None = None) -> ChangeSet | None:
@@ -423,47 +419,10 @@ class Scanner:
         roots = [root for _, root in self.roots if any(is_under(run.path, root) for run in runs.values())]
         front = index_store.front_part(runs, snapshot.memo.stored_entries(), roots, LEADING_ROWS)
         index_store.save(self._index_path, self.root, self._listings.export(), runs, front)
-        _give_back_free_memory()  # the pickled chunks: twice the size of the file (116 MB at 100,000 runs)
+        give_back_free_memory()  # the pickled chunks: twice the size of the file (116 MB at 100,000 runs)
 
 
 Item = tuple[str, bool, int, "str | None"]  # a folder to visit: path, inside an spt run, root index, subtree top
-
-
-@contextmanager
-def bulk_allocation(bulk: bool = True):
-    """Pause the cyclic garbage collector while millions of objects that live long are made (an index
-    load, a first walk): it would traverse them again and again for nothing (twice the time at 100,000
-    runs). Afterwards they move to the permanent generation (gc.freeze), out of every later collection,
-    and the memory freed meanwhile (the pickled chunks, a walk's temporaries) goes back to the system."""
-    if not bulk or not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.freeze()
-        _give_back_free_memory()
-
-
-def _give_back_free_memory() -> None:
-    """glibc keeps freed heap pages for later mallocs: 37 MB of them after loading 100,000 runs."""
-    if _MALLOC_TRIM is not None:
-        _MALLOC_TRIM(0)
-
-
-def _malloc_trim():
-    """glibc's malloc_trim, or None (another libc, another system)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6"), "malloc_trim", None)
-    except OSError:
-        return None
-
-
-_MALLOC_TRIM = _malloc_trim()
 
 
 def roots_of(runs_dir: str) -> list[tuple[str, str]]:
