@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -42,6 +43,11 @@ def write_sidecar(run_dir: Path, content) -> None:
     tmp = run_dir / f".sidecar.json.{os.getpid()}.tmp"
     tmp.write_bytes(raw)
     os.replace(tmp, run_dir / "sidecar.json")
+
+
+def row_ids(html: str) -> list[str]:
+    """The run ids of a table page's rows, in order."""
+    return re.findall(r'data-run-id="([^"]+)"', html)
 
 
 @pytest.fixture

@@ -123,6 +123,20 @@ def sweep(make_run, scan):
     return "/compare?smooth=0&runs=" + ",".join(f"sw/r{index}" for index in range(4))
 
 
+@pytest.fixture
+def spiky_run(make_run, scan):
+    """One run whose train/loss has a single spike: the metrics tab's path."""
+    make_run("m/r", metrics="step,train/loss\n" + SPIKY)
+    scan()
+    return "/run/m/r?tab=metrics"
+
+
+def open_chart(page, url: str) -> None:
+    """Open a run page and wait until its train/loss chart is drawn."""
+    page.goto(url)
+    page.wait_for_selector(".panel[data-key='train/loss'] canvas")
+
+
 PLOT = 'document.querySelector("{panel} .chart").uplot'
 
 
@@ -204,12 +218,9 @@ def test_group_mode_lists_groups_in_the_legend_and_says_the_note_once(server, sw
 
 
 @pytest.mark.browser
-def test_size_outliers_and_y_range_live_in_the_url(server, make_run, scan):
-    make_run("m/r", metrics="step,train/loss\n" + SPIKY)
-    scan()
+def test_size_outliers_and_y_range_live_in_the_url(server, spiky_run):
     with chromium_page() as page:
-        page.goto(server + "/run/m/r?tab=metrics&smooth=0")
-        page.wait_for_selector(".panel[data-key='train/loss'] canvas")
+        open_chart(page, server + spiky_run + "&smooth=0")
         assert plot_eval(page, "train/loss", "u.scales.y.max") > 50  # the one spike sets the scale
         width_m = page.locator(".panel[data-key='train/loss']").bounding_box()["width"]
 
@@ -241,12 +252,9 @@ def test_size_outliers_and_y_range_live_in_the_url(server, make_run, scan):
 
 
 @pytest.mark.browser
-def test_run_legend_names_raw_and_smoothed_and_the_stat_line_is_one_line(server, make_run, scan):
-    make_run("m/r", metrics="step,train/loss\n" + SPIKY)
-    scan()
+def test_run_legend_names_raw_and_smoothed_and_the_stat_line_is_one_line(server, spiky_run):
     with chromium_page(width=900) as page:
-        page.goto(server + "/run/m/r?tab=metrics")  # no smooth=: automatic, 0.6 on a dense train series
-        page.wait_for_selector(".panel[data-key='train/loss'] canvas")
+        open_chart(page, server + spiky_run)  # no smooth=: automatic, 0.6 on a dense train series
         assert list(legend_state(page, "train/loss")) == ["raw", "smoothed (0.6)"]
         assert page.locator(".u-legend").count() == 0  # uPlot's "step: -- ☐ name: —" row is gone
         stats = page.locator(".panel[data-key='train/loss'] .stats")
@@ -259,12 +267,9 @@ def test_run_legend_names_raw_and_smoothed_and_the_stat_line_is_one_line(server,
 
 
 @pytest.mark.browser
-def test_a_panel_opens_large_with_its_own_zoom_and_esc_closes_it(server, make_run, scan):
-    make_run("m/r", metrics="step,train/loss\n" + SPIKY)
-    scan()
+def test_a_panel_opens_large_with_its_own_zoom_and_esc_closes_it(server, spiky_run):
     with chromium_page() as page:
-        page.goto(server + "/run/m/r?tab=metrics")
-        page.wait_for_selector(".panel[data-key='train/loss'] canvas")
+        open_chart(page, server + spiky_run)
         page.click(".panel[data-key='train/loss'] button.expand")
         page.wait_for_selector("dialog.chart-dialog[open] canvas")
         size = page.evaluate("() => document.querySelector('dialog.chart-dialog .chart').uplot.width")
@@ -281,12 +286,9 @@ def test_a_panel_opens_large_with_its_own_zoom_and_esc_closes_it(server, make_ru
 
 
 @pytest.mark.browser
-def test_png_export_is_twice_the_panel_with_its_title(server, make_run, scan):
-    make_run("m/r", metrics="step,train/loss\n" + SPIKY)
-    scan()
+def test_png_export_is_twice_the_panel_with_its_title(server, spiky_run):
     with chromium_page() as page:
-        page.goto(server + "/run/m/r?tab=metrics")
-        page.wait_for_selector(".panel[data-key='train/loss'] canvas")
+        open_chart(page, server + spiky_run)
         width, height = plot_eval(page, "train/loss", "[u.width, u.height]")
         with page.expect_download() as download:
             page.click(".panel[data-key='train/loss'] a.png")

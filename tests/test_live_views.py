@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import replace
 
 import pytest
-from conftest import write_sidecar
+from conftest import row_ids, write_sidecar
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -282,7 +282,7 @@ def test_a_request_after_a_one_run_poll_does_one_runs_work(client, make_run, sca
     assert counted["sptweb.query.live_views"] <= 2 * 4
     assert counted["sptweb.query.filter_expr"] <= 2
     html = client.get("/?sort=-sum.val/acc").text
-    assert re.findall(r'data-run-id="([^"]+)"', html)[0] == "sweep/07"
+    assert row_ids(html)[0] == "sweep/07"
 
 
 def test_a_clock_sorted_view_is_computed_per_snapshot(client, make_run, scan, counted):

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 
 import pytest
+from conftest import row_ids
 
 import sptweb.scan.index as index_store
 from sptweb.scan import scanner_of
 from sptweb.scan.loading_runs import LoadingRuns
 
 scanner_module = sys.modules["sptweb.scan.scanner"]  # (the package's `scanner` is the singleton)
-
-
-def row_ids(html: str) -> list[str]:
-    return re.findall(r'data-run-id="([^"]+)"', html)
 
 
 @pytest.fixture

@@ -3,10 +3,7 @@
 import re
 
 import pytest
-
-
-def row_ids(html: str) -> list[str]:
-    return re.findall(r'data-run-id="([^"]+)"', html)
+from conftest import row_ids
 
 
 @pytest.fixture

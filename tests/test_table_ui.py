@@ -7,14 +7,11 @@ import re
 
 import pytest
 from browser import chromium_page
+from conftest import row_ids
 
 from sptweb.query.filter_expr import compile_filter
 from sptweb.query.number_format import column_format
 from sptweb.query.table import TableQuery
-
-
-def row_ids(html: str) -> list[str]:
-    return re.findall(r'data-run-id="([^"]+)"', html)
 
 
 def column_cells(html: str, index: int) -> list[str]:
@@ -195,20 +192,26 @@ def live_refresh(page, make_change, element: str = "#runs-table") -> None:
 FOCUSED_RENAME = "() => document.activeElement && document.activeElement.name === 'display_name'"
 
 
+def open_rename_box(page, server: str, run_id: str):
+    """The live table at `/`, its refreshes counted, with the run's rename box open and focused: its row."""
+    page.goto(server + "/")
+    wait_for_stream(page)
+    page.evaluate(COUNT_REQUESTS, "#runs-table")
+    row = page.locator(f"tr[data-run-id='{run_id}']")
+    row.hover()
+    row.locator(".rename-inline summary").click()
+    page.wait_for_function(FOCUSED_RENAME)  # the box focuses its field on its toggle event, a task later
+    return row
+
+
 @pytest.mark.browser
 def test_rename_box_keeps_text_and_focus_across_live_refreshes(server, make_run, scan):
     make_run("p/a", status="running", ended_at=None, heartbeat_age=1, summary={"loss": 1.0})
     make_run("p/b", created_at=1000)
     scan()
     with chromium_page() as page:
-        page.goto(server + "/")
-        wait_for_stream(page)
-        page.evaluate(COUNT_REQUESTS, "#runs-table")
-        row = page.locator("tr[data-run-id='p/a']")
-        row.hover()
-        row.locator(".rename-inline summary").click()
+        row = open_rename_box(page, server, "p/a")
         field = row.locator("input[name=display_name]")
-        page.wait_for_function(FOCUSED_RENAME)  # the box focuses its field on its toggle event, a task later
         typed = ""
         for step, chunk in enumerate(["warm", "up-", "lr3"]):
             field.press_sequentially(chunk)
@@ -230,12 +233,7 @@ def test_leaving_an_unchanged_rename_box_lets_refreshes_through(server, make_run
     make_run("p/a")
     scan()
     with chromium_page() as page:
-        page.goto(server + "/")
-        wait_for_stream(page)
-        page.evaluate(COUNT_REQUESTS, "#runs-table")
-        page.locator("tr[data-run-id='p/a']").hover()
-        page.locator("tr[data-run-id='p/a'] .rename-inline summary").click()
-        page.wait_for_function(FOCUSED_RENAME)
+        open_rename_box(page, server, "p/a")
         page.keyboard.type("draft")
         live_refresh(page, lambda: (make_run("p/later"), scan()))
         page.wait_for_selector("#runs-table[data-held]")
