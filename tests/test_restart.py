@@ -18,7 +18,7 @@ scanner_module = sys.modules["sptweb.scan.scanner"]  # (the package's `scanner` 
 @pytest.fixture
 def saved(make_run, make_app, monkeypatch):
     """Twelve runs, indexed and saved by a first process whose pages are 3 rows; its table pages."""
-    monkeypatch.setattr(scanner_module, "LEADING_ROWS", 3)  # the front holds 3 rows each way
+    monkeypatch.setattr(scanner_module, "LEADING_PAGES", 1)  # the front holds one page of 3 rows each way
     for index in range(12):
         make_run(f"sweep/r{index:02d}", created_at=1_700_000_000 + index, summary={"val/acc": index / 10})
     first = make_app(page_size=3)

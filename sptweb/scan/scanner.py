@@ -46,9 +46,9 @@ PROGRESS_EVERY_S = 0.5
 # sidecar each time): tables hear about such churn at most this often, while
 # real changes (status, a new run, an edit) go out on the poll that sees them.
 SUMMARY_CHURN_EVERY_S = 10.0
-# A restart serves the table from the index's front part: the records of this many rows of each
-# stored view, either way (two pages of 100), load before any other record (see loading_runs.py).
-LEADING_ROWS = 200
+# A restart serves the table from the index's front part: the records of this many table pages of
+# each stored view, either way, load before any other record (see loading_runs.py).
+LEADING_PAGES = 2
 # Where `init_app` registers the scanner; views reach it through the app.
 EXTENSION_KEY = "sptweb.scanner"
 
@@ -417,7 +417,8 @@ class Scanner:
         snapshot = self.snapshot
         runs = snapshot.runs.everything() if isinstance(snapshot.runs, LoadingRuns) else dict(snapshot.runs)
         roots = [root for _, root in self.roots if any(is_under(run.path, root) for run in runs.values())]
-        front = index_store.front_part(runs, snapshot.memo.stored_entries(), roots, LEADING_ROWS)
+        leading_rows = LEADING_PAGES * self.config.page_size
+        front = index_store.front_part(runs, snapshot.memo.stored_entries(), roots, leading_rows)
         index_store.save(self._index_path, self.root, self._listings.export(), runs, front)
         give_back_free_memory()  # the pickled chunks: twice the size of the file (116 MB at 100,000 runs)
 
