@@ -108,3 +108,22 @@ def test_a_truncated_records_file_leaves_the_front(saved, make_app):
     client = restarted.test_client()
     assert row_ids(client.get("/").text) == saved[1]
     assert client.get("/?page=3").status_code == 200
+
+
+def test_runs_of_the_real_writers_come_back_the_same_after_a_restart(runs_root, make_app):
+    """Recorded stable-pretraining runs (completed, failed, killed, requeued): indexed, saved, restarted."""
+    from sptweb.demo.replay import Replayer, load_trace, recordings_dir
+
+    for scenario in ("completed", "failed", "killed", "requeued"):
+        Replayer(load_trace(recordings_dir() / f"{scenario}.jsonl"), runs_root).play()
+    first = make_app()
+    scanner_of(first).scan_once()
+    before = dict(scanner_of(first).snapshot.runs)
+    page = row_ids(first.test_client().get("/").text)
+    scanner_of(first).save_index()
+    restarted = make_app()
+    assert row_ids(restarted.test_client().get("/").text) == page and len(page) == 4
+    scanner = scanner_of(restarted)
+    assert dict(scanner.snapshot.runs.items()) == before  # every field, as saved
+    scanner.scan_once()
+    assert scanner.snapshot.runs == before and not scanner._index_dirty  # the first walk found nothing to change
