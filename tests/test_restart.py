@@ -50,6 +50,17 @@ def test_the_first_walk_verifies_the_restored_table(saved, make_app, make_run):
     assert row_ids(restarted.test_client().get("/").text) == ["sweep/r12", "sweep/r11", "sweep/r10"]
 
 
+def test_restored_views_hold_the_records_own_run_ids_once_they_load(saved, make_app):
+    """A stored view's ids were unpickled apart from the records: equal copies, 7 MB per view at 100,000 runs."""
+    scanner = scanner_of(make_app(page_size=3))
+    (view,) = [entry for entry in scanner.snapshot.memo._incremental.values() if hasattr(entry, "ids")]
+    assert view.ids(0, 12, descending=True)[:3] == saved[1]
+    scanner.scan_once()  # loads every record before it walks
+    runs = scanner.snapshot.runs
+    ids = view.ids(0, 12, descending=True)
+    assert len(ids) == 12 and all(run_id is runs[run_id].run_id for run_id in ids)
+
+
 def test_unreadable_records_leave_the_front_and_no_error(saved, make_app):
     scanner = scanner_of(make_app(page_size=3))
     with open(scanner._index_path, "wb") as handle:  # the runs part, written by a crashed save

@@ -10,7 +10,8 @@ a poll that changed one run evaluates one run, not 100,000. Pure: no Flask, no I
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, insort
+from array import array
+from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -31,9 +32,8 @@ CLOCK_COLUMNS = frozenset({"duration"})
 # remounted root): sorting everything once beats that many one-by-one inserts (each moves half the list).
 REBUILD_RATIO = 8
 
-# (kind, number, text, run_id): a present value's sort key (numbers before text, see sort_key), then
-# the run id that breaks ties. Flat, not nested: 100,000 of them are held per view.
-Entry = tuple[int, float, str, str]
+# A present value's place: a number, or a text (lowercased); see sort_key.
+Key = float | str
 
 
 def follows_clock(column: str, filter_text: str) -> bool:
@@ -63,10 +63,56 @@ class ViewRule:
     classify: Classify
     now: float | None = None
 
-    def entry(self, run: RunRecord) -> Entry | None:
-        """Where the run sorts among the runs with a value; None: it has none (it goes last)."""
+    def key(self, run: RunRecord) -> Key | None:
+        """Where the run sorts among the runs with a value (as sort_key); None: it has none (it goes last)."""
         value = column_value(run, self.column, self.now)
-        return (*sort_key(value), run.run_id) if has_value(value) else None
+        if not has_value(value):
+            return None
+        return float(value) if isinstance(value, (int, float)) else str(value).lower()
+
+
+class Ranked:
+    """Runs with a value of one kind in (key, run id) order, keys and ids side by side.
+
+    No object per run: numbers sit in an array of doubles and the ids are the records' own strings.
+    A (kind, number, text, id) tuple per run, with its float, made a 100,000-run view 22 MB.
+    Changed only while its view is being advanced (a copy), never once published.
+    """
+
+    __slots__ = ("ids", "keys")
+
+    def __init__(self, keys: array | list[str], ids: list[str]) -> None:
+        self.keys = keys  # array("d") of numbers, or list of texts: ascending
+        self.ids = ids  # ties (equal keys) by run id
+
+    @classmethod
+    def sorted(cls, pairs: list[tuple[Key, str]], numbers: bool) -> Ranked:
+        pairs.sort()
+        keys = [key for key, _ in pairs]
+        return cls(array("d", keys) if numbers else keys, [run_id for _, run_id in pairs])
+
+    def copy(self) -> Ranked:
+        return Ranked(self.keys[:], self.ids.copy())  # memmoves: no Python work per run
+
+    def add(self, key: Key, run_id: str) -> None:
+        at = self._position(key, run_id)
+        self.keys.insert(at, key)  # type: ignore[arg-type]
+        self.ids.insert(at, run_id)
+
+    def remove(self, key: Key, run_id: str) -> None:
+        at = self._position(key, run_id)
+        if at == len(self.ids) or self.ids[at] != run_id or self.keys[at] != key:
+            raise LookupError(f"sorted view out of step with its runs: {run_id} is not where it was counted")
+        del self.keys[at]
+        del self.ids[at]
+
+    def _position(self, key: Key, run_id: str) -> int:
+        """Bisection: to the run's key, then among the runs with that key to its id."""
+        low = bisect_left(self.keys, key)  # type: ignore[arg-type]
+        return bisect_left(self.ids, run_id, low, bisect_right(self.keys, key, low))  # type: ignore[arg-type]
+
+    def __reduce__(self):  # slots and no __dict__: pickled (the persisted index) as its two sequences
+        return Ranked, (self.keys, self.ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,40 +120,49 @@ class SortedView:
     """The runs a rule shows, sorted, and what the table's header counts about them.
 
     Never changed once built (older snapshots may still be reading it): `advanced` returns a new one.
-    Order, exactly as `table.sort_runs`: runs with a value by (sort key, run id), the whole part
-    reversed for a descending sort; then runs without one by run id, in either direction.
+    Order, exactly as `table.sort_runs`: runs with a number by (number, run id), then runs with a
+    text by (text, run id), that whole part reversed for a descending sort; then runs without a
+    value by run id, in either direction.
     """
 
     runs: Mapping[str, RunRecord]  # the snapshot's runs this view reflects: its ids resolve here
-    present: list[Entry]  # shown runs with a value, ascending
+    numbers: Ranked  # shown runs whose value is a number
+    texts: Ranked  # shown runs whose value is a text
     missing: list[str]  # shown runs without a value, by run id
     status_counts: Counter[str]  # status_group -> shown runs
     hidden: int  # runs the rule hides (archived ones, while the table leaves them out)
 
     def __len__(self) -> int:
-        return len(self.present) + len(self.missing)
+        return len(self.numbers.ids) + len(self.texts.ids) + len(self.missing)
 
     @classmethod
     def build(cls, runs: Mapping[str, RunRecord], rule: ViewRule) -> SortedView:
         """From scratch: every run classified once, one sort."""
-        present: list[Entry] = []
+        numbers: list[tuple[Key, str]] = []
+        texts: list[tuple[Key, str]] = []
         missing: list[str] = []
         status_counts: Counter[str] = Counter()
         hidden = 0
         for run in runs.values():
             verdict = rule.classify(run)
             if verdict == SHOWN:
-                entry = rule.entry(run)
-                if entry is None:
+                key = rule.key(run)
+                if key is None:
                     missing.append(run.run_id)
                 else:
-                    present.append(entry)
+                    (texts if isinstance(key, str) else numbers).append((key, run.run_id))
                 status_counts[run.status_group] += 1
             elif verdict == HIDDEN:
                 hidden += 1
-        present.sort()
         missing.sort()
-        return cls(runs, present, missing, status_counts, hidden)
+        return cls(
+            runs,
+            Ranked.sorted(numbers, numbers=True),
+            Ranked.sorted(texts, numbers=False),
+            missing,
+            status_counts,
+            hidden,
+        )
 
     def advanced(self, runs: Mapping[str, RunRecord], changed: Collection[str], rule: ViewRule) -> SortedView:
         """This view for `runs`, which differ from `self.runs` only in the `changed` ids: each changed
@@ -115,7 +170,7 @@ class SortedView:
         so the verdict is the same) and put back as it is now, if it still exists."""
         if len(changed) * REBUILD_RATIO > len(runs):
             return SortedView.build(runs, rule)
-        present, missing = self.present.copy(), self.missing.copy()  # memmoves: no Python work per run
+        numbers, texts, missing = self.numbers.copy(), self.texts.copy(), self.missing.copy()
         status_counts, hidden = self.status_counts.copy(), self.hidden
         for run_id in changed:
             for run, sign in ((self.runs.get(run_id), -1), (runs.get(run_id), +1)):
@@ -123,24 +178,28 @@ class SortedView:
                     continue
                 verdict = rule.classify(run)
                 if verdict == SHOWN:
-                    _place(present, missing, rule.entry(run), run_id, sign)
+                    _place(numbers, texts, missing, rule.key(run), run_id, sign)
                     status_counts[run.status_group] += sign
                 elif verdict == HIDDEN:
                     hidden += sign
-        return SortedView(runs, present, missing, +status_counts, hidden)
+        return SortedView(runs, numbers, texts, missing, +status_counts, hidden)
 
     def ids(self, start: int, stop: int, descending: bool) -> list[str]:
         """Run ids at display positions start..stop-1: O(stop - start)."""
-        count = len(self.present)
-        head_stop = min(stop, count)
-        if start >= head_stop:
-            head = []
-        elif descending:  # display position i is present[count - 1 - i]
-            head = self.present[count - head_stop : count - start][::-1]
+        if descending:
+            parts = ((self.texts.ids, True), (self.numbers.ids, True), (self.missing, False))
         else:
-            head = self.present[start:head_stop]
-        tail = self.missing[max(start, count) - count : max(stop, count) - count]
-        return [entry[-1] for entry in head] + tail
+            parts = ((self.numbers.ids, False), (self.texts.ids, False), (self.missing, False))
+        shown: list[str] = []
+        for part, backwards in parts:  # positions start..stop-1 counted from this part's first
+            count = len(part)
+            low, high = max(start, 0), min(stop, count)
+            if low < high:
+                shown += part[count - high : count - low][::-1] if backwards else part[low:high]
+            start, stop = start - count, stop - count
+            if stop <= 0:
+                break
+        return shown
 
     def records(self, start: int, stop: int, descending: bool) -> list[RunRecord]:
         # (.get: a restart whose stored records proved unreadable has only the first pages; see loading_runs)
@@ -153,18 +212,25 @@ class SortedView:
     def leading_ids(self, count: int) -> list[str]:
         return self.ids(0, count, descending=False) + self.ids(0, count, descending=True)
 
+    def share_ids(self, runs: Mapping[str, RunRecord]) -> None:
+        for ids in (self.numbers.ids, self.texts.ids, self.missing):
+            # One slice assignment: a reader on another thread sees the old ids or the new, all equal.
+            ids[:] = [run.run_id if (run := runs.get(run_id)) is not None else run_id for run_id in ids]
 
-def _place(present: list[Entry], missing: list[str], entry: Entry | None, run_id: str, sign: int) -> None:
+
+def _place(numbers: Ranked, texts: Ranked, missing: list[str], key: Key | None, run_id: str, sign: int) -> None:
     """Insert (sign +1) or remove (sign -1) one run's place, found by bisection."""
-    ordered: list = present if entry is not None else missing
-    item = entry if entry is not None else run_id
-    if sign > 0:
-        insort(ordered, item)
+    if key is not None:
+        ranked = texts if isinstance(key, str) else numbers
+        ranked.add(key, run_id) if sign > 0 else ranked.remove(key, run_id)
         return
-    index = bisect_left(ordered, item)
-    if index == len(ordered) or ordered[index] != item:
+    if sign > 0:
+        insort(missing, run_id)
+        return
+    index = bisect_left(missing, run_id)
+    if index == len(missing) or missing[index] != run_id:
         raise LookupError(f"sorted view out of step with its runs: {run_id} is not where it was counted")
-    del ordered[index]
+    del missing[index]
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +272,9 @@ class ColumnTally:
 
     def leading_ids(self, count: int) -> tuple[str, ...]:
         return ()
+
+    def share_ids(self, runs: Mapping[str, RunRecord]) -> None:
+        pass  # holds no run ids
 
     def _count(self, run: RunRecord, sign: int) -> None:
         """Only for a tally being advanced: add (or take away) one run's keys."""

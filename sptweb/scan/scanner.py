@@ -393,7 +393,7 @@ class Scanner:
         self._listings_pending = False
         runs = self._last_published
         if isinstance(runs, LoadingRuns):
-            runs.everything()
+            self.snapshot.memo.share_ids(runs.everything())
         with bulk_allocation():
             listings = index_store.load(self._index_path, self.root, "listings")
         if listings is not None:

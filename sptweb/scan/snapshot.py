@@ -34,6 +34,11 @@ class Storable(Protocol):
         """The runs the first `count` rows show, in either direction: their records are stored too."""
         ...
 
+    def share_ids(self, runs: Mapping) -> None:
+        """Hold the records' own run id strings instead of equal copies: a restored entry's were
+        unpickled apart from the records (7 MB per view at 100,000 runs). Safe while published."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class _Carried:
@@ -132,6 +137,14 @@ class SnapshotMemo:
             if isinstance(entry, Storable) and shape == made_by(type(entry)):
                 memo._incremental[key] = entry.rebound(runs)
         return memo
+
+    def share_ids(self, runs: Mapping) -> None:
+        """Once a restart has loaded every record: see Storable.share_ids."""
+        with self._lock:
+            entries = [*self._incremental.values(), *(carried.entry for carried in self._carried.values())]
+        for entry in entries:
+            if isinstance(entry, Storable):
+                entry.share_ids(runs)
 
     def carried_keys(self) -> list:
         """Keys an older snapshot handed on and nobody has asked for yet (for tests and diagnostics)."""
