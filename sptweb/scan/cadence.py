@@ -50,12 +50,21 @@ def next_poll_in(cpu_seconds: float, poll_interval: float) -> float:
 
 @dataclass(slots=True)
 class Subtree:
-    """A folder of a big level and what the last walk of it found below it (itself included)."""
+    """What a walk finds in a folder of a big level and below it (itself included), as it goes."""
 
     dirs: list[str]
     run_ids: list[str]
-    cold: bool = False  # everything in it finished and unchanged for COLD_AFTER_S
-    turn: int = 0  # the poll (modulo COLD_TIER) that walks it while it is cold
+
+
+@dataclass(frozen=True, slots=True)
+class KeptSubtree:
+    """A subtree as the last walk of it left it, until the next: tuples, not lists with room to grow
+    (one per job folder of a sweep, so 7 MB at 100,000 runs)."""
+
+    dirs: tuple[str, ...]
+    run_ids: tuple[str, ...]
+    cold: bool  # everything in it finished and unchanged for COLD_AFTER_S
+    turn: int  # the poll (modulo COLD_TIER) that walks it while it is cold
 
 
 def settled_long_ago(run: RunRecord, old: float) -> bool:
@@ -76,7 +85,7 @@ class ColdSubtrees:
     """
 
     def __init__(self) -> None:
-        self.subtrees: dict[str, Subtree] = {}  # by top folder
+        self.subtrees: dict[str, KeptSubtree] = {}  # by top folder
         self.loose = Subtree([], [])  # the folders and runs outside them, as the last walk found
 
     def start(self, found: dict[str, RunRecord]) -> None:
@@ -126,11 +135,10 @@ class ColdSubtrees:
         self.loose = loose
         long_ago = now - COLD_AFTER_S
         for top, subtree in walked.items():
-            subtree.cold = all(settled_long_ago(found[run_id], long_ago) for run_id in subtree.run_ids) and all(
+            cold = all(settled_long_ago(found[run_id], long_ago) for run_id in subtree.run_ids) and all(
                 listings.mtime_s(path) < long_ago for path in subtree.dirs
             )
-            subtree.turn = turn_of(top, COLD_TIER)
-            self.subtrees[top] = subtree
+            self.subtrees[top] = KeptSubtree(tuple(subtree.dirs), tuple(subtree.run_ids), cold, turn_of(top, COLD_TIER))
 
     def warm_up(self, path: str) -> None:
         """Walk the subtree holding `path` on the next poll, whatever its tier."""
