@@ -223,3 +223,20 @@ def test_epoch_of_step_learns_across_appends(run_dir):
         handle.write(",0.5,1,\n1,,1,1.0\n,0.4,2,\n")  # the lr row of step 1 comes before its epoch
     metrics.refresh()
     assert [x for x, _ in points(metrics, "lr", "epoch")] == [1.0, 1.0]
+
+
+def test_empty_cells_are_found_across_pyarrows_blocks(run_dir, monkeypatch):
+    """Arrow reads a big file in blocks, each with its own validity bitmap (and maybe an offset into it)."""
+    real_read_csv = __import__("pyarrow.csv").csv.read_csv
+
+    def small_blocks(source, read_options, **kwargs):
+        read_options.block_size = 1000  # about 90 rows a block here, so the 3,000 rows span many
+        return real_read_csv(source, read_options=read_options, **kwargs)
+
+    monkeypatch.setattr("pyarrow.csv.read_csv", small_blocks)
+    logged = [step for step in range(3000) if step % 7 in (0, 3) or step % 11 == 0]
+    rows = "\n".join(f"{step},{step / 2 if step in logged else ''},1" for step in range(3000))
+    metrics = load(run_dir, "step,acc,other\n" + rows + "\n")
+    x, y = metrics.raw("acc", "step")
+    assert list(x) == logged and list(y) == [step / 2 for step in logged]
+    assert len(metrics.raw("other", "step")[1]) == 3000
