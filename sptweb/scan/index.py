@@ -25,7 +25,7 @@ from operator import itemgetter
 
 from ..edits.overlay import Overlay
 from ..files import write_atomically
-from .records import RunFiles, RunRecord
+from .records import RUN_FILE_FIELDS, SIG_BITS, RunFiles, RunRecord
 from .sidecar import SidecarMeta
 from .sidefiles import RunMeta, SideFiles
 from .walker import Listing
@@ -37,15 +37,17 @@ log = logging.getLogger(__name__)
 # as one int; 7: a header, then the chunks one after another); a change of shape (a class moved, fields added, removed, renamed) is caught by
 # SHAPE below without anyone remembering to bump.
 FORMAT_VERSION = 7
-PICKLED_CLASSES = (RunRecord, RunFiles, SidecarMeta, SideFiles, RunMeta, Overlay, Listing)
+PICKLED_CLASSES = (RunRecord, SidecarMeta, SideFiles, RunMeta, Overlay, Listing)  # by their fields (below)
+# and RunFiles, by its own __reduce__: the packed int of the files RUN_FILE_FIELDS names
 
 
 def _shape() -> str:
-    """A fingerprint of every dataclass the index pickles: old files with another shape are ignored."""
+    """A fingerprint of every class the index pickles: old files with another shape are ignored."""
     names = [
         f"{cls.__module__}.{cls.__qualname__}:{','.join(field.name for field in fields(cls))}"
         for cls in PICKLED_CLASSES
     ]
+    names.append(f"{RunFiles.__module__}.{RunFiles.__qualname__}:{','.join(RUN_FILE_FIELDS)},{SIG_BITS}")
     return hashlib.sha256(";".join(names).encode()).hexdigest()[:16]
 
 
