@@ -7,8 +7,10 @@ import sys
 
 import pytest
 from conftest import NOW
+from hypothesis import given
+from hypothesis import strategies as st
 
-from sptweb.scan.cadence import COLD_TIER, next_poll_in
+from sptweb.scan.cadence import COLD_TIER, KeptSubtree, next_poll_in
 
 scanner_module = sys.modules["sptweb.scan.scanner"]  # (the package's `scanner` is the singleton)
 LONG_AGO = NOW - 2 * 86400
@@ -111,3 +113,14 @@ def test_a_long_first_walk_does_not_pause_polling(make_run, scanner, monkeypatch
     interval = scanner.config.poll_interval
     assert scanner.poll_and_pause() == interval  # the first walk took "100 s": no matter
     assert scanner.poll_and_pause() == next_poll_in(100.0, interval) > 60 * interval  # a steady poll did: pause
+
+
+@given(
+    st.lists(st.text(max_size=5), max_size=300),
+    st.lists(st.text(max_size=5), max_size=300),
+    st.booleans(),
+    st.integers(0, COLD_TIER - 1),
+)
+def test_a_kept_subtree_gives_back_what_it_was_made_of(dirs, run_ids, cold, turn):
+    kept = KeptSubtree(dirs, run_ids, cold, turn)
+    assert (kept.dirs, kept.run_ids, kept.cold, kept.turn) == (tuple(dirs), tuple(run_ids), cold, turn)
