@@ -61,9 +61,10 @@ RUN_FILE_FIELDS = (
 )
 _PRESENT_BITS = len(RUN_FILE_FIELDS)
 # The files a training job keeps writing (the sidecar says its own time): newest_write.
-_WRITTEN = frozenset(
-    RUN_FILE_FIELDS.index(name) for name in ("heartbeat", "metrics", "media", "summary", "checkpoints", "events")
+_WRITTEN_MASK = sum(
+    1 << RUN_FILE_FIELDS.index(name) for name in ("heartbeat", "metrics", "media", "summary", "checkpoints", "events")
 )
+_PRESENT_MASK = (1 << _PRESENT_BITS) - 1
 
 
 class RunFiles(int):
@@ -99,11 +100,11 @@ class RunFiles(int):
 
     def _present(self) -> list[tuple[int, int]]:
         """(field index, signature) of each file that exists."""
-        present, shift = [], _PRESENT_BITS
-        for bit in range(_PRESENT_BITS):
-            if self >> bit & 1:
-                present.append((bit, self >> shift & _SIG_MASK))
-                shift += SIG_BITS
+        present, flags, shift = [], self & _PRESENT_MASK, _PRESENT_BITS
+        while flags:
+            present.append(((flags & -flags).bit_length() - 1, self >> shift & _SIG_MASK))
+            flags &= flags - 1  # the lowest file done
+            shift += SIG_BITS
         return present
 
     def _sig(self, bit: int) -> FileSig:
@@ -131,7 +132,13 @@ class RunFiles(int):
     @property
     def newest_write(self) -> float | None:
         """The latest mtime among the files a training job keeps writing (the sidecar says its own time)."""
-        return max((sig_time(sig) for bit, sig in self._present() if bit in _WRITTEN), default=None)
+        newest, flags, shift = -1, self & _PRESENT_MASK, _PRESENT_BITS + 128  # 128: the mtime's place in a sig
+        while flags:
+            if flags & -flags & _WRITTEN_MASK:
+                newest = max(newest, self >> shift & _TIME_MAX_NS)
+            flags &= flags - 1
+            shift += SIG_BITS
+        return newest / 1e9 if newest >= 0 else None
 
     def __reduce__(self):  # pickled as the packed int (__new__ takes the signatures, not that)
         return _unpacked, (int(self),)

@@ -146,10 +146,13 @@ def flatten(mapping: dict, prefix: str = "") -> dict:
         for key, value in items:
             # interned: 100,000 runs share a handful of keys, in memory and in the persisted index
             name = shared_name(f"{base}{key}")
-            if isinstance(value, dict) and depth < MAX_DEPTH:
+            kind = type(value)
+            if kind in _PLAIN or (kind is int and value.bit_length() < 1024):  # nearly every value: as it is
+                flat[name] = value
+            elif isinstance(value, dict) and depth < MAX_DEPTH:
                 stack.append((iter(value.items()), f"{name}.", depth + 1))
                 break
-            if isinstance(value, dict):
+            elif isinstance(value, dict):
                 flat[name] = f"<nested deeper than {MAX_DEPTH} levels>"
             elif isinstance(value, int) and not isinstance(value, bool) and _as_float(value) is None:
                 flat[name] = f"<{value.bit_length()}-bit integer>"
@@ -160,6 +163,9 @@ def flatten(mapping: dict, prefix: str = "") -> dict:
         else:
             stack.pop()
     return flat
+
+
+_PLAIN = frozenset({str, float, bool, type(None)})  # exact types: flatten keeps them as they are
 
 
 def value_text(value) -> str:
