@@ -11,6 +11,9 @@ it into the page cache, then, black-box through the HTTP port:
    first walk has verified it; the median of 7 requests of `/`, a search and `/api/runs`;
 3. idle: the server's CPU time over `--idle` seconds of polling an unchanged tree, as a share
    of one core, and its resident memory (RSS) with the table, one run page and a compare open.
+Before all that, the floor of a first walk on this machine: the same tree's syscalls alone (every
+folder opened and listed, each run's files stat-ed and its sidecar read and decoded) from a bare
+Python loop, with nothing of sptweb's: what no Python walker on one core can beat.
 Prints figures; asserts nothing. `bench_nfs.py` measures the same tree over NFS.
 """
 
@@ -24,6 +27,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+
+import orjson
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import start_sptweb, stop_sptweb
@@ -55,7 +60,7 @@ def measure(count: int, idle: float) -> dict[str, str]:
     cache = tempfile.mkdtemp(prefix="sptweb-bench-big-")
     print(f"tree: {count} runs at {root}")
     print(f"             {warm_page_cache(root):6.1f} s to read the tree into the page cache first")
-    figures = {}
+    figures = {"floor: the first walk's syscalls alone": f"{syscall_floor(root):.1f} s"}
 
     server, started = serve(root, cache)
     figures["first start: first rows"] = f"{wait_for_rows(started):.1f} s"
@@ -80,6 +85,33 @@ def measure(count: int, idle: float) -> dict[str, str]:
     for name, figure in figures.items():
         print(f"  {name:36s} {figure}")
     return figures
+
+
+def syscall_floor(root) -> float:
+    """Seconds a bare loop takes to do what a first walk must: open and list every folder (its mtime
+    from the open folder), and in each run folder stat the files listed and read and decode the sidecar."""
+    started = time.perf_counter()
+    folders = [str(root)]
+    while folders:
+        below = []
+        for folder in folders:
+            descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+            os.fstat(descriptor)
+            with os.scandir(descriptor) as entries:
+                names = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries]
+            os.close(descriptor)
+            below += [folder + "/" + name for name, is_folder in names if is_folder]
+            if any(name == "sidecar.json" for name, _ in names):
+                run = os.open(folder, os.O_PATH | os.O_DIRECTORY)
+                for name, _ in names:
+                    os.stat(name, dir_fd=run)
+                sidecar = os.open("sidecar.json", os.O_RDONLY, dir_fd=run)
+                os.fstat(sidecar)
+                orjson.loads(os.read(sidecar, 1 << 20))
+                os.close(sidecar)
+                os.close(run)
+        folders = below
+    return time.perf_counter() - started
 
 
 def median_ms(path: str, times: int = 7) -> float:

@@ -23,15 +23,16 @@ from ..media import MediaStore
 from ..metrics import MetricsStore
 from . import index as index_store
 from .allocation import bulk_allocation, give_back_free_memory
-from .cadence import FULL_SWEEP_EVERY, ColdSubtrees, Subtree, next_poll_in, sweep_turn_of
+from .cadence import FULL_SWEEP_EVERY, ColdSubtrees, Subtree, next_poll_in
 from .changes import ChangeFeed, ChangeSet
+from .folder_visit import FolderVisitor, Item
 from .loading_runs import LoadingRuns
-from .probe import broken_run, check_run, files_grew, same_for_table, summary_churn
-from .records import REQUEUE_STATUS, RUNNING, RunRecord, printable_id
+from .probe import files_grew, same_for_table, summary_churn
+from .records import REQUEUE_STATUS, RUNNING, RunRecord
 from .slurm import SlurmWatcher
 from .snapshot import Snapshot, SnapshotMemo
 from .visiting import VISIT_BATCH, newest_first, visit_below
-from .walker import ListingCache, Visit
+from .walker import ListingCache
 
 log = logging.getLogger(__name__)
 
@@ -197,25 +198,9 @@ class Scanner:
         dirs_done, shown_at = 0, time.monotonic()
         looked_at: list[str] = []
 
-        def visit(item: Item) -> tuple[Visit | None, RunRecord | None, bool]:
-            path, inside_spt, root, _ = item
-            seen = self._listings.visit(path)
-            kind = seen.listing.run_kind if seen is not None else None
-            if seen is None or kind is None or (inside_spt and kind != "spt"):
-                return seen, None, inside_spt
-            run_id = self._run_id(path, root)
-            previous = known.get(run_id)
-            full_sweep = previous is not None and sweep_turn_of(path) == sweep_turn
-            try:
-                record = check_run(run_id, seen, previous, full_sweep, now, self.config.stale_after, self.overlays)
-            except Exception as exc:  # one run's files must never hide the others: list it with the reason
-                record = broken_run(run_id, path, exc, previous)
-                if previous is None or previous.error != record.error:  # once, not every poll
-                    log.exception("could not read run %s", path)
-            return seen, record, inside_spt or kind == "spt"
-
-        def visit_batch(items: list[Item]) -> list[tuple[Visit | None, RunRecord | None, bool]]:
-            return [visit(item) for item in items]
+        visit = FolderVisitor(
+            self.roots, self._listings, known, now, sweep_turn, self.config.stale_after, self.overlays
+        )
 
         def expand(items: list[Item], results: list, left: int) -> list[Item]:
             """Take in one batch's results; return the folders below them. `left`: folders still to visit."""
@@ -240,7 +225,7 @@ class Scanner:
 
         while frontier:
             if len(frontier) <= VISIT_BATCH:  # a small level (the roots, projects): one batch, then the next level
-                frontier = expand(frontier, visit_batch(frontier), 0)
+                frontier = expand(frontier, visit.batch(frontier), 0)
                 continue
             # A big level: each folder tops a subtree that a later poll may skip whole (cadence.py), and
             # every folder below it belongs to one; they are all visited now, each soon after its parent.
@@ -250,7 +235,7 @@ class Scanner:
             frontier = newest_first(frontier) if first_walk else self._cold.skip(frontier, found, self._polls)
             assert self._pool is not None  # configure() always makes one
             subtrees = [(path, spt, root, top or path) for path, spt, root, top in frontier]
-            self.waiting_per_visit = visit_below(subtrees, visit_batch, expand, self._pool)
+            self.waiting_per_visit = visit_below(subtrees, visit.batch, expand, self._pool)
             frontier = []
         self._cold.settle(first_walk, loose, walked, tops, found, self._listings, now)
         self._keep_runs_of_vanished_roots(loose, known, found)
@@ -277,18 +262,6 @@ class Scanner:
     def vanished(self) -> list[str]:
         """Roots that existed and are gone: their runs stay listed as last seen."""
         return [path for _, path in self.roots if path in self._roots_seen and not os.path.isdir(path)]
-
-    def _run_id(self, path: str, root_index: int = 0) -> str:
-        """The path relative to its root, behind the root's label when there are several.
-
-        A root that is itself a run is named by its folder.
-        """
-        label, root = self.roots[root_index]
-        several = len(self.roots) > 1
-        if path == root:
-            return printable_id(label if several else (os.path.basename(root) or "run"))
-        relative = printable_id(path[len(root) + 1 :])  # an id goes into URLs and pages: no raw bytes, one line
-        return f"{label}/{relative}" if several else relative
 
     def _ask_slurm(self, found: dict[str, RunRecord], now: float, looked_at: list[str] | None) -> None:
         """Add SLURM's word to runs that name their job (run_meta.json): state while it matters, log paths once."""
@@ -424,9 +397,6 @@ class Scanner:
         front = index_store.front_part(runs, snapshot.memo.stored_entries(), roots, leading_rows)
         index_store.save(self._index_path, self.root, self._listings.export(), runs, front)
         give_back_free_memory()  # the pickled chunks: twice the size of the file (116 MB at 100,000 runs)
-
-
-Item = tuple[str, bool, int, "str | None"]  # a folder to visit: path, inside an spt run, root index, subtree top
 
 
 def roots_of(runs_dir: str) -> list[tuple[str, str]]:
