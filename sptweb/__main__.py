@@ -4,4 +4,7 @@ import sys
 
 from .cli import main
 
-sys.exit(main())
+# Guarded: a cold first walk's worker processes (scan/walk_processes.py) import the main module
+# of the process that started them; unguarded, each would start a server of its own.
+if __name__ == "__main__":
+    sys.exit(main())

@@ -30,6 +30,7 @@ class Config:
     poll_interval: float = DEFAULT_POLL_S
     stale_after: float = DEFAULT_STALE_AFTER_S
     scan_threads: int = 64  # NFS round trips in flight: latency, not CPU, bounds a walk (64 beat 16 by 1.3x at 2 ms)
+    walk_processes: int = 0  # a cold first walk's worker processes: 0, one per core (up to 16); 1, none
     start_scanner: bool = True  # tests turn the thread off and call scan_once()
     page_size: int = 100  # rows per table page; never 10,000 rows of HTML
     sse_lifetime: float = 300.0  # seconds before a stream closes; the browser reconnects

@@ -67,3 +67,13 @@ class FolderVisitor:
 
     def batch(self, items: list[Item]) -> list[Result]:
         return [self(item) for item in items]
+
+
+def below(item: Item, result: Result) -> list[Item]:
+    """The folders to visit under a visited one, in name order, as part of the same subtree."""
+    seen, _, inside_spt = result
+    if seen is None:
+        return []
+    _, _, root, top = item
+    prefix = seen.path + os.sep
+    return [(prefix + name, inside_spt, root, top) for name in seen.listing.subdirs]

@@ -83,9 +83,9 @@ def _pieces(header: dict, mapping: dict) -> Iterator[bytes]:
     # of them (a pickle shares equal objects only within itself): 9 MB less at 100,000 runs.
     items = sorted(mapping.items(), key=itemgetter(0))
     starts = range(0, len(items), CHUNK_ENTRIES)
-    yield _dumps({**header, "chunks": len(starts)})
+    yield dumps({**header, "chunks": len(starts)})
     for start in starts:
-        yield _dumps(dict(items[start : start + CHUNK_ENTRIES]))
+        yield dumps(dict(items[start : start + CHUNK_ENTRIES]))
 
 
 def _read_chunks(handle, count: int) -> dict:
@@ -96,7 +96,8 @@ def _read_chunks(handle, count: int) -> dict:
     return mapping
 
 
-def _dumps(payload) -> bytes:
+def dumps(payload) -> bytes:
+    """Pickled with records and listings by their fields (see _by_fields): the index's chunks, a walk process's results."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = REDUCERS  # this pickler only: the classes themselves are untouched

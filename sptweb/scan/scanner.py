@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from functools import partial
 
 from ..config import Config
 from ..edits import OverlayStore
@@ -25,13 +26,14 @@ from . import index as index_store
 from .allocation import bulk_allocation, give_back_free_memory
 from .cadence import FULL_SWEEP_EVERY, ColdSubtrees, Subtree, next_poll_in
 from .changes import ChangeFeed, ChangeSet
-from .folder_visit import FolderVisitor, Item
+from .folder_visit import FolderVisitor, Item, below
 from .loading_runs import LoadingRuns
 from .probe import files_grew, same_for_table, summary_churn
 from .records import REQUEUE_STATUS, RUNNING, RunRecord
 from .slurm import SlurmWatcher
 from .snapshot import Snapshot, SnapshotMemo
 from .visiting import VISIT_BATCH, newest_first, visit_below
+from .walk_processes import MIN_TOPS, visit_in_processes, worker_count
 from .walker import ListingCache
 
 log = logging.getLogger(__name__)
@@ -206,17 +208,18 @@ class Scanner:
             """Take in one batch's results; return the folders below them. `left`: folders still to visit."""
             nonlocal dirs_done, shown_at
             children: list[Item] = []
-            for (_, _, root, top), (seen, record, inside_spt) in zip(items, results):
+            for item, result in zip(items, results):
+                seen, record, _ = result
                 if seen is None:
                     continue
+                top = item[3]
                 subtree = loose if top is None else (walked.get(top) or walked.setdefault(top, Subtree([], [])))
                 subtree.dirs.append(seen.path)
                 if record is not None:
                     subtree.run_ids.append(record.run_id)
                     found[record.run_id] = record
                     looked_at.append(record.run_id)
-                prefix = seen.path + os.sep
-                children.extend((prefix + name, inside_spt, root, top) for name in seen.listing.subdirs)
+                children += below(item, result)
             dirs_done += len(items)
             if first_walk and time.monotonic() - shown_at > PROGRESS_EVERY_S:
                 self._show_progress(found, dirs_done, dirs_done + left + len(children))
@@ -235,7 +238,13 @@ class Scanner:
             frontier = newest_first(frontier) if first_walk else self._cold.skip(frontier, found, self._polls)
             assert self._pool is not None  # configure() always makes one
             subtrees = [(path, spt, root, top or path) for path, spt, root, top in frontier]
-            self.waiting_per_visit = visit_below(subtrees, visit.batch, expand, self._pool)
+            elsewhere = None  # a cold first walk of a big tree on a fast disk: on every core (walk_processes.py)
+            workers = self.config.walk_processes or worker_count()
+            if first_walk and not known and len(subtrees) >= MIN_TOPS and workers > 1:
+                elsewhere = partial(
+                    visit_in_processes, expand=expand, listings=self._listings, visitor=visit, workers=workers
+                )
+            self.waiting_per_visit = visit_below(subtrees, visit.batch, expand, self._pool, elsewhere)
             frontier = []
         self._cold.settle(first_walk, loose, walked, tops, found, self._listings, now)
         self._keep_runs_of_vanished_roots(loose, known, found)

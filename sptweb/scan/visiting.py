@@ -35,13 +35,20 @@ VisitBatch = Callable[[list], list]
 Expand = Callable[[list, list, int], list]  # (folders, their results, folders still to visit) -> folders below
 
 
-def visit_below(frontier: list, visit_batch: VisitBatch, expand: Expand, pool: ThreadPoolExecutor) -> float:
+def visit_below(
+    frontier: list,
+    visit_batch: VisitBatch,
+    expand: Expand,
+    pool: ThreadPoolExecutor,
+    elsewhere: Callable[[list], list] | None = None,
+) -> float:
     """Visit `frontier` and every folder below it; return the sample's waiting per visit (seconds).
 
-    Inline on a fast disk, on the pool on a slow one. Folders found go to the front of the queue,
-    so a folder is visited soon after its parent is listed, not after the whole level: on NFS its
-    entry (brought by the parent's READDIRPLUS) is still in the attribute cache, and a first walk
-    shows runs from its first second.
+    Inline on a fast disk (or `elsewhere`, when given: it visits folders and all below them in
+    other processes and returns those it could not), on the pool on a slow one. Folders found go
+    to the front of the queue, so a folder is visited soon after its parent is listed, not after
+    the whole level: on NFS its entry (brought by the parent's READDIRPLUS) is still in the
+    attribute cache, and a first walk shows runs from its first second.
     """
     todo: deque[Any] = deque(frontier)
 
@@ -57,6 +64,8 @@ def visit_below(frontier: list, visit_batch: VisitBatch, expand: Expand, pool: T
     waiting = ((time.perf_counter() - wall) - (time.process_time() - cpu)) / len(sample)
     queue_first(expand(sample, results, len(todo)))
     if waiting < WAITING_VISIT_S:
+        if elsewhere is not None:
+            todo = deque(elsewhere(list(todo)))
         while todo:
             items = take()
             queue_first(expand(items, visit_batch(items), len(todo)))

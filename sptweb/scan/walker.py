@@ -95,6 +95,10 @@ class ListingCache:
         self._listings[path] = listing  # (an existing key keeps its string: listing.path is that one)
         return Visit(listing.path, listing, relisted=True)
 
+    def adopt(self, listing: Listing) -> None:
+        """A listing another process made of `listing.path` (walk_processes.py)."""
+        self._listings[listing.path] = listing
+
     def forget(self, paths) -> None:
         """Drop the listings of folders that are gone."""
         for path in paths:
