@@ -138,3 +138,22 @@ def test_runs_of_the_real_writers_come_back_the_same_after_a_restart(runs_root, 
     assert dict(scanner.snapshot.runs.items()) == before  # every field, as saved
     scanner.scan_once()
     assert scanner.snapshot.runs == before and not scanner._index_dirty  # the first walk found nothing to change
+
+
+def test_records_loaded_from_many_chunks_share_what_they_hold_equal(make_run, make_app, monkeypatch):
+    """A pickle shares equal objects only within itself: without help each chunk (and each walk
+    process's batch) brought its own copies of the empty overlay, tag lists and statuses."""
+    from sptweb.edits.overlay import EMPTY
+    from sptweb.scan.sidefiles import NO_SIDE_FILES
+
+    monkeypatch.setattr(index_store, "CHUNK_ENTRIES", 2)
+    for index in range(9):
+        make_run(f"sweep/r{index}", tags=["sweep:7", "vit"], status="completed")
+    first = make_app()
+    scanner_of(first).scan_once()
+    scanner_of(first).save_index()
+    restarted = scanner_of(make_app())
+    records = list(restarted.snapshot.runs.values())  # (loads every chunk)
+    assert len(records) == 9
+    assert all(run.overlay is EMPTY and run.side is NO_SIDE_FILES for run in records)
+    assert len({id(run.tags) for run in records}) == 1 and len({id(run.status) for run in records}) == 1
