@@ -104,3 +104,13 @@ def test_a_restart_with_a_saved_index_walks_here(make_run, make_app, monkeypatch
     restarted = scanner_module.scanner_of(make_app(walk_processes=2))
     restarted.scan_once()
     assert len(restarted.snapshot.runs) == 70
+
+
+def test_workers_that_die_leave_their_folders_to_the_scanner(varied_tree, monkeypatch, caplog):
+    """A worker that cannot start (here: the main module it must import again is gone) breaks the pool."""
+    main = sys.modules["__main__"]
+    monkeypatch.setattr(main, "__file__", str(varied_tree / "gone.py"), raising=False)
+    monkeypatch.setattr(main, "__spec__", None, raising=False)
+    inline = first_walk(varied_tree, workers=1)
+    assert first_walk(varied_tree, workers=2).snapshot.runs == inline.snapshot.runs
+    assert sum("walk processes stopped" in message for message in caplog.messages) == 1  # one warning, not one per task

@@ -29,7 +29,7 @@ from .records import RUN_FILE_FIELDS, SIG_BITS, RunFiles, RunRecord
 from .sharing import shared_name, shared_value
 from .sidecar import SidecarMeta
 from .sidefiles import NO_SIDE_FILES, RunMeta, SideFiles
-from .walker import Listing
+from .walker import SHARED_NAMES_MAX, Listing
 
 log = logging.getLogger(__name__)
 
@@ -98,11 +98,14 @@ _STATUS, _TAGS, _KIND = (
     _field_index(SidecarMeta, "tags"),
     _field_index(RunRecord, "kind"),
 )
+_KEYED = _field_index(SidecarMeta, "hparams"), _field_index(SidecarMeta, "summary")
 
 
 def _sidecar_meta(*values) -> SidecarMeta:
     shared = list(values)
     shared[_STATUS], shared[_TAGS] = shared_name(shared[_STATUS]), shared_value(shared[_TAGS])
+    for index in _KEYED:  # hparam and metric names: a walk process's batch had its own copies of each
+        shared[index] = {shared_name(key): value for key, value in shared[index].items()}
     return SidecarMeta(*shared)
 
 
@@ -112,11 +115,22 @@ def _run_record(*values) -> RunRecord:
     return RunRecord(*shared)
 
 
+_SUBDIRS, _RUN_FILES = _field_index(Listing, "subdirs"), _field_index(Listing, "run_files")
+
+
+def _listing(*values) -> Listing:
+    shared = list(values)
+    if len(shared[_SUBDIRS]) <= SHARED_NAMES_MAX:  # ("run",) in every job folder; not a project's thousands
+        shared[_SUBDIRS] = shared_value(shared[_SUBDIRS])
+    shared[_RUN_FILES] = shared_value(shared[_RUN_FILES])
+    return Listing(*shared)
+
+
 _SHARED: dict[type, tuple[object, Callable]] = {
     Overlay: (EMPTY, _no_overlay),
     SideFiles: (NO_SIDE_FILES, _no_side_files),
 }
-_REBUILT_BY: dict[type, Callable] = {SidecarMeta: _sidecar_meta, RunRecord: _run_record}
+_REBUILT_BY: dict[type, Callable] = {SidecarMeta: _sidecar_meta, RunRecord: _run_record, Listing: _listing}
 REDUCERS: dict[type, Callable] = {cls: _by_fields(cls) for cls in PICKLED_CLASSES}
 
 

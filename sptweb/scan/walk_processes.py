@@ -21,6 +21,7 @@ import pickle
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from ..edits import OverlayStore
 from . import index as index_store
@@ -71,7 +72,10 @@ def visit_in_processes(
                 future = futures.popleft()
                 try:
                     items, results = _received(future.result(), listings)
-                except Exception as exc:  # a worker that died: this task is walked by the caller
+                except BrokenProcessPool as exc:  # a worker died, and with it the pool: the caller walks the rest
+                    log.warning("the walk processes stopped (%s): the rest is walked inline", exc)
+                    break
+                except Exception as exc:  # this task's worker raised: its folders are walked by the caller
                     log.warning("a walk process failed (%s): its %d folders are walked inline", exc, len(task))
                     left_over += task
                     handled += 1
@@ -83,8 +87,7 @@ def visit_in_processes(
                 expand(items, results, max(0, still - (len(items) - len(task))))  # (expand counts those below)
     except Exception as exc:  # no processes here at all (a sandbox, no /dev/shm): the caller walks
         log.warning("could not walk in processes (%s): walking inline", exc)
-        return left_over + [top for task in tasks[handled:] for top in task]
-    return left_over
+    return left_over + [top for task in tasks[handled:] for top in task]
 
 
 def _received(payload: bytes, listings: ListingCache) -> tuple[list[Item], list[Result]]:
