@@ -114,3 +114,10 @@ def test_workers_that_die_leave_their_folders_to_the_scanner(varied_tree, monkey
     inline = first_walk(varied_tree, workers=1)
     assert first_walk(varied_tree, workers=2).snapshot.runs == inline.snapshot.runs
     assert sum("walk processes stopped" in message for message in caplog.messages) == 1  # one warning, not one per task
+
+
+def test_a_process_multiprocessing_started_walks_by_itself(monkeypatch):
+    """Workers import their parent's main module again: an unguarded script must not start processes there."""
+    assert walk_processes.worker_count() >= 1
+    monkeypatch.setattr(walk_processes.multiprocessing, "parent_process", lambda: object())
+    assert walk_processes.worker_count() == 1

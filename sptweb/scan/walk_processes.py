@@ -42,7 +42,13 @@ Expand = Callable[[list, list, int], list]
 
 
 def worker_count() -> int:
-    """The cores this process may use, up to MAX_WORKERS; 1 means: walk here, not in processes."""
+    """The cores this process may use, up to MAX_WORKERS; 1 means: walk here, not in processes.
+
+    Also 1 in a process that multiprocessing started: a worker imports its parent's main module
+    again, and a main script that starts sptweb without an `if __name__ == "__main__":` guard would
+    otherwise start walk processes of its own, and they theirs."""
+    if multiprocessing.parent_process() is not None:
+        return 1
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
