@@ -7,6 +7,8 @@ from contextlib import contextmanager
 
 from waitress import create_server
 
+from sptweb.scan import scanner_of
+
 CHROMIUM = "/usr/bin/chromium"
 # Without these, Chromium tries to reach Google services that this offline machine refuses.
 CHROMIUM_ARGS = [
@@ -29,6 +31,11 @@ def live_server(app):
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
+        # Workers first: closing the server while one still answered a request left it writing to a
+        # closed trigger (EBADF in a thread, a failed test on a busy machine). The scanner's stop ends
+        # the event streams that would hold a worker.
+        scanner_of(app).stop()
+        server.task_dispatcher.shutdown(timeout=5)
         server.close()
 
 
