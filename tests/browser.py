@@ -7,8 +7,6 @@ from contextlib import contextmanager
 
 from waitress import create_server
 
-from sptweb.scan import scanner_of
-
 CHROMIUM = "/usr/bin/chromium"
 # Without these, Chromium tries to reach Google services that this offline machine refuses.
 CHROMIUM_ARGS = [
@@ -26,16 +24,23 @@ CHROMIUM_ARGS = [
 def live_server(app):
     """Serve `app` on a free loopback port; yield its base URL."""
     server = create_server(app, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
+    closing = threading.Event()
+
+    def serve() -> None:
+        try:
+            server.run()
+        except (OSError, ValueError):  # (ValueError: a descriptor already -1)
+            # Closed from this test's thread while the loop still selected on a connection's socket:
+            # EBADF there is the end of the test, not a failure of it (seen under load).
+            if not closing.is_set():
+                raise
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        # Workers first: closing the server while one still answered a request left it writing to a
-        # closed trigger (EBADF in a thread, a failed test on a busy machine). The scanner's stop ends
-        # the event streams that would hold a worker.
-        scanner_of(app).stop()
-        server.task_dispatcher.shutdown(timeout=5)
+        closing.set()
         server.close()
 
 
