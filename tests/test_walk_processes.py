@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import subprocess
 import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 from conftest import NOW
@@ -121,3 +126,14 @@ def test_a_process_multiprocessing_started_walks_by_itself(monkeypatch):
     assert walk_processes.worker_count() >= 1
     monkeypatch.setattr(walk_processes.multiprocessing, "parent_process", lambda: object())
     assert walk_processes.worker_count() == 1
+
+
+def test_a_worker_ends_once_the_server_that_started_it_is_gone():
+    """Killed mid-walk, a server left workers blocked forever writing results nobody would read."""
+    stand_in = subprocess.Popen(["sleep", "0.5"])  # the server
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(1, context, initializer=walk_processes.exit_with, initargs=(stand_in.pid,)) as pool:
+        long_task = pool.submit(time.sleep, 60)
+        stand_in.wait()  # gone (and reaped: a zombie would still answer)
+        with pytest.raises(BrokenProcessPool):
+            long_task.result(timeout=20)

@@ -18,6 +18,8 @@ import logging
 import multiprocessing
 import os
 import pickle
+import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -37,6 +39,7 @@ TOPS_PER_TASK = 250
 # more than they save.
 MIN_TOPS = 2_000
 MAX_WORKERS = 16
+WATCH_EVERY_S = 1.0  # how soon a worker notices that the server is gone
 
 Expand = Callable[[list, list, int], list]
 
@@ -71,7 +74,7 @@ def visit_in_processes(
         # forkserver: workers are forked from a fresh interpreter, never from this one, whose other
         # threads (waitress, the pools) may hold locks a fork would copy locked.
         context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(workers, context, initializer=exit_with, initargs=(os.getpid(),)) as pool:
             # (popped as taken in: a task's result is its pickled records, 400 of them at 100,000 runs)
             futures = deque(pool.submit(walk_subtrees, task, setup) for task in tasks)
             for task in tasks:
@@ -94,6 +97,22 @@ def visit_in_processes(
     except Exception as exc:  # no processes here at all (a sandbox, no /dev/shm): the caller walks
         log.warning("could not walk in processes (%s): walking inline", exc)
     return left_over + [top for task in tasks[handled:] for top in task]
+
+
+def exit_with(server_pid: int) -> None:
+    """In a worker, as it starts: end it once the server that started the walk is gone (killed, or
+    stopped mid-walk). Its results would have no reader: workers were seen blocked forever writing
+    them, on what is often a shared login node."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCH_EVERY_S)
+            try:
+                os.kill(server_pid, 0)  # signal 0: only asks whether the process is there
+            except OSError:  # gone (or its pid taken by another user's process)
+                os._exit(0)
+
+    threading.Thread(target=watch, name="sptweb-walk-watch", daemon=True).start()
 
 
 def _received(payload: bytes, listings: ListingCache) -> tuple[list[Item], list[Result]]:
