@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 # Subtree tops per task: enough that a task's pickling and start cost little, few enough that the
 # first results (the newest folders) show early and the last task does not run alone for long.
 TOPS_PER_TASK = 250
+FIRST_TOPS_PER_TASK = 25  # each worker's first task: the newest folders, shown soon
 # Below this many tops the processes' start (~0.5 s: a fresh interpreter imports sptweb) costs
 # more than they save.
 MIN_TOPS = 2_000
@@ -66,7 +67,7 @@ def visit_in_processes(
     `expand`; return the tops it could not (a worker that died, processes that would not start),
     for the caller to visit itself."""
     setup = (visitor.roots, visitor.now, visitor.stale_after)
-    tasks = [tops[start : start + TOPS_PER_TASK] for start in range(0, len(tops), TOPS_PER_TASK)]
+    tasks = _tasks(tops, workers)
     left_over: list[Item] = []
     handled = 0  # tasks taken in or left over, in order
     done_tops = done_folders = 0
@@ -74,6 +75,9 @@ def visit_in_processes(
         # forkserver: workers are forked from a fresh interpreter, never from this one, whose other
         # threads (waitress, the pools) may hold locks a fork would copy locked.
         context = multiprocessing.get_context("forkserver")
+        # Imported once by the fork server, not by each worker: workers start at once. (Also instead
+        # of its default, the main module, which is the user's business.)
+        context.set_forkserver_preload([__name__])
         with ProcessPoolExecutor(workers, context, initializer=exit_with, initargs=(os.getpid(),)) as pool:
             # (popped as taken in: a task's result is its pickled records, 400 of them at 100,000 runs)
             futures = deque(pool.submit(walk_subtrees, task, setup) for task in tasks)
@@ -97,6 +101,17 @@ def visit_in_processes(
     except Exception as exc:  # no processes here at all (a sandbox, no /dev/shm): the caller walks
         log.warning("could not walk in processes (%s): walking inline", exc)
     return left_over + [top for task in tasks[handled:] for top in task]
+
+
+def _tasks(tops: list[Item], workers: int) -> list[list[Item]]:
+    """The tops in tasks of TOPS_PER_TASK, each worker's first one smaller: the table's first rows
+    (the newest folders) come back sooner."""
+    first, rest = tops[: FIRST_TOPS_PER_TASK * workers], tops[FIRST_TOPS_PER_TASK * workers :]
+    return _cut(first, FIRST_TOPS_PER_TASK) + _cut(rest, TOPS_PER_TASK)
+
+
+def _cut(items: list[Item], size: int) -> list[list[Item]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def exit_with(server_pid: int) -> None:
