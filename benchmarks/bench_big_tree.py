@@ -106,8 +106,7 @@ def syscall_floor(root) -> float:
                 for name, _ in names:
                     os.stat(name, dir_fd=run)
                 sidecar = os.open("sidecar.json", os.O_RDONLY, dir_fd=run)
-                os.fstat(sidecar)
-                orjson.loads(os.read(sidecar, 1 << 20))
+                orjson.loads(os.read(sidecar, os.fstat(sidecar).st_size + 1))  # (a 1 MB buffer doubled the loop)
                 os.close(sidecar)
                 os.close(run)
         folders = below
