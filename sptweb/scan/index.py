@@ -29,7 +29,7 @@ from .records import RUN_FILE_FIELDS, SIG_BITS, RunFiles, RunRecord
 from .sharing import shared_name, shared_value
 from .sidecar import SidecarMeta
 from .sidefiles import NO_SIDE_FILES, RunMeta, SideFiles
-from .walker import SHARED_NAMES_MAX, Listing
+from .walker import Listing, shared_subdirs
 
 log = logging.getLogger(__name__)
 
@@ -120,9 +120,7 @@ _SUBDIRS, _RUN_FILES = _field_index(Listing, "subdirs"), _field_index(Listing, "
 
 def _listing(*values) -> Listing:
     shared = list(values)
-    if len(shared[_SUBDIRS]) <= SHARED_NAMES_MAX:  # ("run",) in every job folder; not a project's thousands
-        shared[_SUBDIRS] = shared_value(shared[_SUBDIRS])
-    shared[_RUN_FILES] = shared_value(shared[_RUN_FILES])
+    shared[_SUBDIRS], shared[_RUN_FILES] = shared_subdirs(shared[_SUBDIRS]), shared_value(shared[_RUN_FILES])
     return Listing(*shared)
 
 

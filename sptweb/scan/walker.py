@@ -175,7 +175,11 @@ SHARED_NAMES_MAX = 4  # only small listings repeat (sharing.py); a project folde
 
 
 def _shared_names(names: list[str]) -> tuple[str, ...]:
-    ordered = tuple(sorted(names))
+    return shared_subdirs(tuple(sorted(names)))
+
+
+def shared_subdirs(ordered: tuple[str, ...]) -> tuple[str, ...]:
+    """A listing's subfolder names, as the one shared tuple when they are few (see sharing.py)."""
     return shared_value(ordered) if len(ordered) <= SHARED_NAMES_MAX else ordered
 
 
