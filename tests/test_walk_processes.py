@@ -23,7 +23,7 @@ scanner_module = sys.modules["sptweb.scan.scanner"]  # (the package's `scanner` 
 @pytest.fixture
 def varied_tree(make_run, runs_root, monkeypatch):
     """90 job folders (a big level) of every kind of run, some of them broken; processes from 10 tops."""
-    monkeypatch.setattr(scanner_module, "MIN_TOPS", 10)
+    monkeypatch.setattr(walk_processes, "MIN_TOPS", 10)
     monkeypatch.setattr(walk_processes, "TOPS_PER_TASK", 7)  # many tasks, each of several tops
     statuses = ["completed", "failed", "running", "finished"]
     for index in range(80):
@@ -96,16 +96,16 @@ def test_a_walk_whose_processes_cannot_start_walks_here(varied_tree, monkeypatch
 
 def test_a_restart_with_a_saved_index_walks_here(make_run, make_app, monkeypatch):
     """Workers have no listings or records to reuse: a restart's first walk is cheaper where they are."""
-    monkeypatch.setattr(scanner_module, "MIN_TOPS", 10)
+    monkeypatch.setattr(walk_processes, "MIN_TOPS", 10)
     for index in range(70):
         make_run(f"sweep/{index:03d}/run")
     first = make_app(walk_processes=2)
     monkeypatch.setattr(scanner_module, "visit_in_processes", lambda *a, **k: pytest.fail("not on a restart"))
-    monkeypatch.setattr(scanner_module, "MIN_TOPS", 10**9)
+    monkeypatch.setattr(walk_processes, "MIN_TOPS", 10**9)
     scanner = scanner_module.scanner_of(first)
     scanner.scan_once()
     scanner.save_index()
-    monkeypatch.setattr(scanner_module, "MIN_TOPS", 10)
+    monkeypatch.setattr(walk_processes, "MIN_TOPS", 10)
     restarted = scanner_module.scanner_of(make_app(walk_processes=2))
     restarted.scan_once()
     assert len(restarted.snapshot.runs) == 70

@@ -33,7 +33,7 @@ from .records import REQUEUE_STATUS, RUNNING, RunRecord
 from .slurm import SlurmWatcher
 from .snapshot import Snapshot, SnapshotMemo
 from .visiting import VISIT_BATCH, newest_first, visit_below
-from .walk_processes import MIN_TOPS, visit_in_processes, worker_count
+from .walk_processes import visit_in_processes, workers_for
 from .walker import ListingCache
 
 log = logging.getLogger(__name__)
@@ -239,11 +239,9 @@ class Scanner:
             assert self._pool is not None  # configure() always makes one
             subtrees = [(path, spt, root, top or path) for path, spt, root, top in frontier]
             elsewhere = None  # a cold first walk of a big tree on a fast disk: on every core (walk_processes.py)
-            workers = self.config.walk_processes or worker_count()
-            if first_walk and not known and len(subtrees) >= MIN_TOPS and workers > 1:
-                elsewhere = partial(
-                    visit_in_processes, expand=expand, listings=self._listings, visitor=visit, workers=workers
-                )
+            workers = workers_for(len(subtrees), self.config.walk_processes) if first_walk and not known else 1
+            if workers > 1:
+                elsewhere = partial(visit_in_processes, expand=expand, visitor=visit, workers=workers)
             self.waiting_per_visit = visit_below(subtrees, visit.batch, expand, self._pool, elsewhere)
             frontier = []
         self._cold.settle(first_walk, loose, walked, tops, found, self._listings, now)

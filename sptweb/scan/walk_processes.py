@@ -45,6 +45,14 @@ WATCH_EVERY_S = 1.0  # how soon a worker notices that the server is gone
 Expand = Callable[[list, list, int], list]
 
 
+def workers_for(tops: int, configured: int) -> int:
+    """How many processes a cold first walk of `tops` subtrees uses (`configured`: 0 for one per
+    core); 1: none, it walks in the server."""
+    if tops < MIN_TOPS:
+        return 1
+    return configured or worker_count()
+
+
 def worker_count() -> int:
     """The cores this process may use, up to MAX_WORKERS; 1 means: walk here, not in processes.
 
@@ -60,12 +68,10 @@ def worker_count() -> int:
     return min(cores, MAX_WORKERS)
 
 
-def visit_in_processes(
-    tops: list[Item], expand: Expand, listings: ListingCache, visitor: FolderVisitor, workers: int
-) -> list[Item]:
+def visit_in_processes(tops: list[Item], expand: Expand, visitor: FolderVisitor, workers: int) -> list[Item]:
     """Visit `tops` and all below them in worker processes, taking each task's results in with
-    `expand`; return the tops it could not (a worker that died, processes that would not start),
-    for the caller to visit itself."""
+    `expand` and their listings into `visitor`'s cache; return the tops it could not (a worker that
+    died, processes that would not start), for the caller to visit itself."""
     setup = (visitor.roots, visitor.now, visitor.stale_after)
     tasks = _tasks(tops, workers)
     left_over: list[Item] = []
@@ -84,7 +90,7 @@ def visit_in_processes(
             for task in tasks:
                 future = futures.popleft()
                 try:
-                    items, results = _received(future.result(), listings)
+                    items, results = _received(future.result(), visitor.listings)
                 except BrokenProcessPool as exc:  # a worker died, and with it the pool: the caller walks the rest
                     log.warning("the walk processes stopped (%s): the rest is walked inline", exc)
                     break
