@@ -68,7 +68,8 @@ class ViewRule:
         value = column_value(run, self.column, self.now)
         if not has_value(value):
             return None
-        return float(value) if isinstance(value, (int, float)) else str(value).lower()
+        is_text, number, text = sort_key(value)
+        return text if is_text else number
 
 
 class Ranked:
