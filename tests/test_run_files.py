@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sptweb.scan.records import RUN_FILE_FIELDS, SIG_BITS, RunFiles, file_sig, sig_time
+from sptweb.scan.file_sigs import RUN_FILE_FIELDS, SIG_BITS, RunFiles, file_sig, sig_time
 
 SIGNATURES = st.one_of(st.none(), st.integers(1, (1 << SIG_BITS) - 1))
 FILES = st.fixed_dictionaries({name: SIGNATURES for name in RUN_FILE_FIELDS})

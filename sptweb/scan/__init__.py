@@ -7,7 +7,8 @@ the user's cache directory so a restart shows the table at once.
 """
 
 from .changes import ChangeFeed, ChangeSet
-from .records import RunFiles, RunRecord, column_value
+from .file_sigs import RunFiles
+from .records import RunRecord, column_value
 from .scanner import Scanner, scanner, scanner_of
 from .sidecar import SidecarError, SidecarMeta, parse_sidecar
 from .snapshot import Snapshot

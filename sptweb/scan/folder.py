@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from ..files import SMALL_FILE_LIMIT, read_regular
-from .records import FileSig, file_sig
+from .file_sigs import FileSig, file_sig
 
 
 class RunFolder:

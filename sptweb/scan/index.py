@@ -25,7 +25,8 @@ from operator import itemgetter
 
 from ..edits.overlay import EMPTY, Overlay
 from ..files import write_atomically
-from .records import RUN_FILE_FIELDS, SIG_BITS, RunFiles, RunRecord
+from .file_sigs import RUN_FILE_FIELDS, SIG_BITS, RunFiles
+from .records import RunRecord
 from .sharing import shared_name, shared_value
 from .sidecar import SidecarMeta
 from .sidefiles import NO_SIDE_FILES, RunMeta, SideFiles

@@ -14,17 +14,9 @@ from dataclasses import replace
 
 from ..edits import EMPTY, OVERLAY_FILE, OverlayError, OverlayStore
 from ..metrics.tfevents import read_hparams
+from .file_sigs import RunFiles, sig_time
 from .folder import RunFolder
-from .records import (
-    FINISHED_STATUSES,
-    RunFiles,
-    RunRecord,
-    build_search_text,
-    is_stale,
-    last_activity,
-    sig_time,
-    written_within,
-)
+from .records import FINISHED_STATUSES, RunRecord, build_search_text, is_stale, last_activity, written_within
 from .sidecar import SidecarError, SidecarMeta, parse_sidecar
 from .sidefiles import (
     NO_RUN_META,
