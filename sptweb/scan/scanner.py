@@ -235,7 +235,9 @@ class Scanner:
             tops.update(path for path, _, _, top in frontier if top is None)
             # A first walk fills the table as it goes: the folders that changed last first. Later walks
             # skip the cold subtrees whose turn it is not.
-            frontier = newest_first(frontier) if first_walk else self._cold.skip(frontier, found, self._polls)
+            frontier = (
+                newest_first(frontier, self._pool) if first_walk else self._cold.skip(frontier, found, self._polls)
+            )
             assert self._pool is not None  # configure() always makes one
             subtrees = [(path, spt, root, top or path) for path, spt, root, top in frontier]
             elsewhere = None  # a cold first walk of a big tree on a fast disk: on every core (walk_processes.py)

@@ -80,14 +80,40 @@ def visit_below(
     return waiting
 
 
-def newest_first(frontier: list) -> list:
-    """The folders by their mtime, newest first: where runs are live or were recently. One `stat` each
-    (on NFS answered from the attributes the parent's READDIRPLUS just brought: no round trip)."""
+def newest_first(frontier: list, pool: ThreadPoolExecutor | None = None) -> list:
+    """The folders by their mtime, newest first: where runs are live or were recently.
 
-    def mtime(item) -> int:
-        try:
-            return os.stat(item[0]).st_mtime_ns
-        except OSError:
-            return 0
+    One `stat` each. On NFS most are answered from the attributes the parent's READDIRPLUS
+    brought, but only the first reply of a listing carries them (the kernel reads the rest
+    with plain READDIR unless asked for attributes meanwhile), so the others are one LOOKUP
+    each: 73,000 at 100,000 job folders, ~50 s one after the other at 0.5 ms. So, as a walk
+    does, the first batch is timed and the rest go to the pool when they wait.
+    """
+    todo = [item[0] for item in frontier]
+    wall, cpu = time.perf_counter(), time.process_time()
+    mtimes = [_mtime_ns(path) for path in todo[:VISIT_BATCH]]
+    sample = max(1, len(mtimes))
+    waiting = ((time.perf_counter() - wall) - (time.process_time() - cpu)) / sample
+    rest = todo[VISIT_BATCH:]
+    if pool is not None and waiting >= WAITING_VISIT_S and rest:
+        chunks = [rest[start : start + STAT_CHUNK] for start in range(0, len(rest), STAT_CHUNK)]
+        for chunk_mtimes in pool.map(_mtimes_ns, chunks):
+            mtimes += chunk_mtimes
+    else:
+        mtimes += _mtimes_ns(rest)
+    order = sorted(range(len(frontier)), key=mtimes.__getitem__, reverse=True)
+    return [frontier[index] for index in order]
 
-    return sorted(frontier, key=mtime, reverse=True)
+
+STAT_CHUNK = 64  # folders stat-ed per pool task (a task costs ~20 µs): 100,000 folders keep 64 threads busy
+
+
+def _mtimes_ns(paths: list[str]) -> list[int]:
+    return [_mtime_ns(path) for path in paths]
+
+
+def _mtime_ns(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0  # gone or unreadable: last
