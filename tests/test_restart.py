@@ -148,7 +148,12 @@ def test_records_loaded_from_many_chunks_share_what_they_hold_equal(make_run, ma
 
     monkeypatch.setattr(index_store, "CHUNK_ENTRIES", 2)
     for index in range(9):
-        make_run(f"sweep/r{index}", tags=["sweep:7", "vit"], status="completed")
+        make_run(
+            f"sweep/r{index}",
+            tags=["sweep:7", "vit"],
+            status="completed",
+            hparams={"lr": index / 10, "x" * 300: index},  # (a key too long to be interned is shared all the same)
+        )
     first = make_app()
     scanner_of(first).scan_once()
     scanner_of(first).save_index()
@@ -157,3 +162,5 @@ def test_records_loaded_from_many_chunks_share_what_they_hold_equal(make_run, ma
     assert len(records) == 9
     assert all(run.overlay is EMPTY and run.side is NO_SIDE_FILES for run in records)
     assert len({id(run.tags) for run in records}) == 1 and len({id(run.status) for run in records}) == 1
+    assert len({id(key) for run in records for key in run.meta.hparams}) == 2  # one string per hparam name
+    assert sorted(run.meta.hparams["lr"] for run in records) == [index / 10 for index in range(9)]

@@ -115,8 +115,8 @@ class RunFiles(int):
         """The latest mtime among the files a training job keeps writing (the sidecar says its own time)."""
         newest, flags, shift = -1, self & _PRESENT_MASK, _PRESENT_BITS + 128  # 128: the mtime's place in a sig
         while flags:
-            if flags & -flags & _WRITTEN_MASK:
-                newest = max(newest, self >> shift & _TIME_MAX_NS)
+            if flags & -flags & _WRITTEN_MASK and (mtime := self >> shift & _TIME_MAX_NS) > newest:
+                newest = mtime
             flags &= flags - 1
             shift += SIG_BITS
         return newest / 1e9 if newest >= 0 else None

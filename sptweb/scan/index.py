@@ -27,7 +27,7 @@ from ..edits.overlay import EMPTY, Overlay
 from ..files import write_atomically
 from .file_sigs import RUN_FILE_FIELDS, SIG_BITS, RunFiles
 from .records import RunRecord
-from .sharing import shared_name, shared_value
+from .sharing import SHARED_VALUES_MAX, shared_name, shared_value
 from .sidecar import SidecarMeta
 from .sidefiles import NO_SIDE_FILES, RunMeta, SideFiles
 from .walker import Listing, shared_subdirs
@@ -103,8 +103,24 @@ def _sidecar_meta(*values) -> SidecarMeta:
     shared = list(values)
     shared[_STATUS], shared[_TAGS] = shared_name(shared[_STATUS]), shared_value(shared[_TAGS])
     for index in _KEYED:  # hparam and metric names: a walk process's batch had its own copies of each
-        shared[index] = {shared_name(key): value for key, value in shared[index].items()}
+        shared[index] = _with_shared_keys(shared[index])
     return SidecarMeta(*shared)
+
+
+_KEY_TUPLES: dict[tuple, tuple] = {}  # the names of a sweep's hparams (or metrics), all in one tuple
+
+
+def _with_shared_keys(mapping: dict) -> dict:
+    """The dict with the one string object for each key. A sweep's runs have the same keys: one
+    lookup of them all together, not one per key (the server takes in 100,000 runs after a walk in
+    processes)."""
+    keys = tuple(mapping)
+    shared = _KEY_TUPLES.get(keys)
+    if shared is None:
+        shared = tuple(shared_name(key) for key in keys)
+        if len(_KEY_TUPLES) < SHARED_VALUES_MAX:
+            _KEY_TUPLES[shared] = shared
+    return dict(zip(shared, mapping.values()))
 
 
 def _run_record(*values) -> RunRecord:

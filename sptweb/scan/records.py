@@ -138,7 +138,10 @@ class RunRecord:
 
 def last_activity(files: RunFiles, meta: SidecarMeta) -> float | None:
     """The newest sign of life: any file the job writes, or the sidecar's own `updated_at`."""
-    return max((time for time in (files.newest_write, meta.updated_at) if time is not None), default=None)
+    newest, updated = files.newest_write, meta.updated_at  # (comparisons, not max() over a generator:
+    if newest is None or updated is None:  # this runs once per run per walk, and per sort by activity)
+        return updated if newest is None else newest
+    return newest if newest > updated else updated
 
 
 def written_within(files: RunFiles, seconds: float, now: float) -> bool:
