@@ -9,6 +9,7 @@ import re
 import time
 from pathlib import Path
 
+import frozen_guard  # noqa: F401 (first: before sptweb is imported)
 import pytest
 from browser import CHROMIUM, live_server
 from flask.testing import FlaskClient

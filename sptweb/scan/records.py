@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from ..edits.overlay import EMPTY, Overlay
 from .file_sigs import RunFiles
+from .frozen import frozen_record
 from .sidecar import SidecarMeta
 from .sidefiles import NO_SIDE_FILES, SideFiles
 
@@ -27,7 +27,7 @@ QUIET_AFTER_S = 60.0
 SWEEP_TAG_PREFIX = "sweep:"  # `sweep:<slurm array job id>` marks the runs of one sweep
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class RunRecord:
     """A run's identity, its last good metadata, and what is wrong with it now."""
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import orjson
 
+from .frozen import frozen_record
 from .sharing import shared_name, shared_value
 
 MAX_DEPTH = 32  # nested hparams deeper than this are shown as text
@@ -22,7 +23,7 @@ class SidecarError(ValueError):
     """The sidecar could not be used; the message is shown to the user."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class SidecarMeta:
     """The sidecar fields the viewer uses, each with the right type or a safe default."""
 

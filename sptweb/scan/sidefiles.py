@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import yaml
 
+from .frozen import frozen_record
 from .sidecar import flatten
 
 SUMMARY_STATS = ("last", "min", "max", "count")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class RunMeta:
     """run_meta.json: which job wrote the run (the SLURM ids are strings, as spt writes them)."""
 
@@ -40,7 +41,7 @@ class RunMeta:
 NO_RUN_META = RunMeta()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class SideFiles:
     """What the side files said, as of their last change."""
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import NamedTuple
 
+from .frozen import frozen_record
 from .sharing import shared_value
 
 SIDECAR = "sidecar.json"
@@ -38,7 +39,7 @@ EVENTS_PREFIX = "events.out.tfevents."  # TensorBoard event files: events.out.tf
 SKIPPED_IN_RUN_DIRS = frozenset({"checkpoints", "media"})
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_record
 class Listing:
     """What one readdir of a directory found."""
 
