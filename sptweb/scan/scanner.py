@@ -204,8 +204,9 @@ class Scanner:
             self.roots, self._listings, known, now, sweep_turn, self.config.stale_after, self.overlays
         )
 
-        def expand(items: list[Item], results: list, left: int) -> list[Item]:
-            """Take in one batch's results; return the folders below them. `left`: folders still to visit."""
+        def expand(items: list[Item], results: list, left: int, descend: bool = True) -> list[Item]:
+            """Take in one batch's results; return the folders below them (none if not `descend`: walk
+            processes visited them already). `left`: folders still to visit."""
             nonlocal dirs_done, shown_at
             children: list[Item] = []
             for item, result in zip(items, results):
@@ -219,7 +220,8 @@ class Scanner:
                     subtree.run_ids.append(record.run_id)
                     found[record.run_id] = record
                     looked_at.append(record.run_id)
-                children += below(item, result)
+                if descend:
+                    children += below(item, result)
             dirs_done += len(items)
             if first_walk and time.monotonic() - shown_at > PROGRESS_EVERY_S:
                 self._show_progress(found, dirs_done, dirs_done + left + len(children))
@@ -243,7 +245,9 @@ class Scanner:
             elsewhere = None  # a cold first walk of a big tree on a fast disk: on every core (walk_processes.py)
             workers = workers_for(len(subtrees), self.config.walk_processes) if first_walk and not known else 1
             if workers > 1:
-                elsewhere = partial(visit_in_processes, expand=expand, visitor=visit, workers=workers)
+                elsewhere = partial(
+                    visit_in_processes, take_in=partial(expand, descend=False), visitor=visit, workers=workers
+                )
             self.waiting_per_visit = visit_below(subtrees, visit.batch, expand, self._pool, elsewhere)
             frontier = []
         self._cold.settle(first_walk, loose, walked, tops, found, self._listings, now)
@@ -310,7 +314,7 @@ class Scanner:
         runs: Mapping[str, RunRecord] = current.runs
         memo = current.memo
         if not (isinstance(runs, LoadingRuns) and runs):  # a cold start: what the walk found so far
-            runs, memo = {**runs, **found}, SnapshotMemo()
+            runs, memo = dict(found), SnapshotMemo()  # (a copy: the walk goes on adding to `found`)
         self.snapshot = Snapshot(runs, current.version, "walking", done, total, current.scanned_at, memo)
 
     def _publish(self, found: dict[str, RunRecord], now: float, looked_at: list[str] | None = None) -> ChangeSet | None:

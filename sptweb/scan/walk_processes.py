@@ -42,7 +42,7 @@ MIN_TOPS = 2_000
 MAX_WORKERS = 16
 WATCH_EVERY_S = 1.0  # how soon a worker notices that the server is gone
 
-Expand = Callable[[list, list, int], list]
+TakeIn = Callable[[list, list, int], object]  # (folders, their results, folders still to come)
 
 
 def workers_for(tops: int, configured: int) -> int:
@@ -68,9 +68,9 @@ def worker_count() -> int:
     return min(cores, MAX_WORKERS)
 
 
-def visit_in_processes(tops: list[Item], expand: Expand, visitor: FolderVisitor, workers: int) -> list[Item]:
+def visit_in_processes(tops: list[Item], take_in: TakeIn, visitor: FolderVisitor, workers: int) -> list[Item]:
     """Visit `tops` and all below them in worker processes, taking each task's results in with
-    `expand` and their listings into `visitor`'s cache; return the tops it could not (a worker that
+    `take_in` and their listings into `visitor`'s cache; return the tops it could not (a worker that
     died, processes that would not start), for the caller to visit itself."""
     setup = (visitor.roots, visitor.now, visitor.stale_after)
     tasks = _tasks(tops, workers)
@@ -103,7 +103,7 @@ def visit_in_processes(tops: list[Item], expand: Expand, visitor: FolderVisitor,
                 done_tops, done_folders = done_tops + len(task), done_folders + len(items)
                 # for the progress bar: the folders still to come, at this walk's folders per top so far
                 still = round((len(tops) - done_tops) * done_folders / done_tops)
-                expand(items, results, max(0, still - (len(items) - len(task))))  # (expand counts those below)
+                take_in(items, results, still)
     except Exception as exc:  # no processes here at all (a sandbox, no /dev/shm): the caller walks
         log.warning("could not walk in processes (%s): walking inline", exc)
     return left_over + [top for task in tasks[handled:] for top in task]
