@@ -197,6 +197,9 @@ def _classifier(words: tuple[str, ...], tag: str, predicate, archived: bool, sta
     """A view's rule: SHOWN for a matching run; HIDDEN for one left out only for being archived
     (the table says how many); None for the rest."""
 
+    if not (words or tag or predicate or status):  # nothing filters: only the archived switch (a sort alone)
+        return lambda run: HIDDEN if run.overlay.archived and not archived else SHOWN
+
     def classify(run: RunRecord) -> str | None:
         if tag and tag not in run.tags:
             return None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 from ..edits.overlay import EMPTY, Overlay
 from .file_sigs import RunFiles
@@ -110,7 +112,8 @@ class RunRecord:
 
     @property
     def status_group(self) -> str:
-        return self.status if self.status in KNOWN_STATUSES else "other"
+        status = self.status
+        return status if status in KNOWN_STATUSES else "other"
 
     @property
     def created_at(self) -> float | None:
@@ -182,15 +185,24 @@ def column_value(run: RunRecord, column: str, now: float | None = None):
     `hp.<key>` and `sum.<key>` name hparams and summary values; a bare key is
     looked up in hparams, then summary.
     """
+    return column_reader(column)(run, now)
+
+
+ColumnReader = Callable[[RunRecord, "float | None"], Any]
+
+
+def column_reader(column: str) -> ColumnReader:
+    """column_value for one column, the column's name read once: a sorted view reads 100,000 runs."""
     if column.startswith("hp."):
-        return run.meta.hparams.get(column[3:])
+        name = column[3:]
+        return lambda run, now: run.meta.hparams.get(name)
     if column.startswith("sum."):
-        key = column[4:]
-        return run.meta.summary[key] if key in run.meta.summary else run.side.stats.get(key)
+        name = column[4:]
+        return lambda run, now: run.meta.summary[name] if name in run.meta.summary else run.side.stats.get(name)
     builtin = _BUILTIN_COLUMNS.get(column)
     if builtin is not None:
-        return builtin(run, now)
-    return run.meta.hparams.get(column, run.meta.summary.get(column))
+        return builtin
+    return lambda run, now: run.meta.hparams.get(column, run.meta.summary.get(column))
 
 
 _BUILTIN_COLUMNS = {
