@@ -33,6 +33,8 @@ class Overlay:
     updated_at: float | None = None
 
     def merged_tags(self, sidecar_tags: tuple[str, ...]) -> tuple[str, ...]:
+        if not (self.tags_added or self.tags_removed):  # nearly every run (the tags of a sidecar are unique)
+            return sidecar_tags
         kept = [tag for tag in sidecar_tags if tag not in self.tags_removed]
         return tuple(dict.fromkeys([*kept, *self.tags_added]))
 

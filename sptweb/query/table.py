@@ -203,7 +203,11 @@ def _classifier(words: tuple[str, ...], tag: str, predicate, archived: bool, sta
     def classify(run: RunRecord) -> str | None:
         if tag and tag not in run.tags:
             return None
-        if not all(word in run.search_text for word in words) or (predicate is not None and not predicate(run)):
+        text = run.search_text
+        for word in words:  # (a loop, not all() over a generator: a new search classifies every run)
+            if word not in text:
+                return None
+        if predicate is not None and not predicate(run):
             return None
         if not _has_status(run, status):
             return None
