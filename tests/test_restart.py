@@ -164,3 +164,30 @@ def test_records_loaded_from_many_chunks_share_what_they_hold_equal(make_run, ma
     assert len({id(run.tags) for run in records}) == 1 and len({id(run.status) for run in records}) == 1
     assert len({id(key) for run in records for key in run.meta.hparams}) == 2  # one string per hparam name
     assert sorted(run.meta.hparams["lr"] for run in records) == [index / 10 for index in range(9)]
+
+
+def test_a_restart_walks_the_folders_new_since_the_save_first_without_stat_ing_each_top(
+    make_run, make_app, monkeypatch, runs_root
+):
+    """After a restart the saved listings know when each job folder last changed: the walk goes newest
+    first by them (new folders first), and does not stat 100,000 folders to sort them."""
+    for task in range(70):  # a big level: more than one batch of job folders
+        make_run(f"sweep/{4000 + task}_0/run", created_at=1_700_000_000 + task)
+        os.utime(runs_root / "sweep" / f"{4000 + task}_0", (1_700_000_000 + task, 1_700_000_000 + task))
+    first = make_app()
+    scanner_of(first).scan_once()
+    scanner_of(first).save_index()
+    make_run("sweep/3999_0/run", created_at=1_700_000_100)  # started while sptweb was down (and sorts first by name)
+
+    restarted = scanner_of(make_app())
+    monkeypatch.setattr(scanner_module, "newest_first", lambda *args: pytest.fail("a restart stat-ed every top"))
+    visited: list[str] = []
+    real = scanner_module.ListingCache.visit
+    monkeypatch.setattr(
+        scanner_module.ListingCache, "visit", lambda self, path: visited.append(path) or real(self, path)
+    )
+    restarted.scan_once()
+    tops = [path for path in visited if os.path.dirname(path) == str(runs_root / "sweep")]
+    names = [os.path.basename(path) for path in tops]
+    assert names[:3] == ["3999_0", "4069_0", "4068_0"]  # the new folder, then the newest saved ones
+    assert len(restarted.snapshot.runs) == 71

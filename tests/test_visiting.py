@@ -105,3 +105,15 @@ def test_asking_for_the_attributes_of_an_entry_gone_meanwhile_is_harmless(tmp_pa
         (tmp_path / "gone").rmdir()
         walker._ask_for_attributes(entry)  # no exception: the listing keeps what it read
     assert not (tmp_path / "gone").exists()
+
+
+def test_a_listing_moved_to_another_path_string_keeps_everything_else():
+    import dataclasses
+
+    from sptweb.scan.walker import Listing
+
+    listing = Listing(7, ("run",), True, frozenset({"sidecar.json"}), ("events.out.tfevents.1",), "/a/run")
+    moved = listing.at("/b/run")
+    assert moved.path == "/b/run"
+    others = [field.name for field in dataclasses.fields(Listing) if field.name != "path"]
+    assert [getattr(moved, name) for name in others] == [getattr(listing, name) for name in others]

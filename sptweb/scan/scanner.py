@@ -235,11 +235,15 @@ class Scanner:
             # A big level: each folder tops a subtree that a later poll may skip whole (cadence.py), and
             # every folder below it belongs to one; they are all visited now, each soon after its parent.
             tops.update(path for path, _, _, top in frontier if top is None)
-            # A first walk fills the table as it goes: the folders that changed last first. Later walks
-            # skip the cold subtrees whose turn it is not.
-            frontier = (
-                newest_first(frontier, self._pool) if first_walk else self._cold.skip(frontier, found, self._polls)
-            )
+            # A first walk fills the table as it goes: the folders that changed last first (after a
+            # restart, as the saved listings know them: new folders first, and no stat each). Later
+            # walks skip the cold subtrees whose turn it is not.
+            if first_walk and not known:
+                frontier = newest_first(frontier, self._pool)
+            elif first_walk:
+                frontier = sorted(frontier, key=lambda item: self._listings.mtime_s(item[0]), reverse=True)
+            else:
+                frontier = self._cold.skip(frontier, found, self._polls)
             assert self._pool is not None  # configure() always makes one
             subtrees = [(path, spt, root, top or path) for path, spt, root, top in frontier]
             elsewhere = None  # a cold first walk of a big tree on a fast disk: on every core (walk_processes.py)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import NamedTuple
 
 from .frozen import frozen_record
@@ -51,6 +50,11 @@ class Listing:
     # The folder's path: the very string the cache is keyed by, so a walk, its subtrees and the runs it
     # finds share it instead of each holding a copy made by joining names (20 MB at 100,000 runs).
     path: str = ""
+
+    def at(self, path: str) -> Listing:
+        """This listing, keyed by another (equal) path string. (Not dataclasses.replace: 3.1 µs
+        against 0.6, and a restart re-keys the listing of each of 100,000 run folders.)"""
+        return Listing(self.mtime_ns, self.subdirs, self.has_sidecar, self.run_files, self.event_files, path)
 
     @property
     def run_kind(self) -> str | None:
@@ -129,7 +133,7 @@ class ListingCache:
         for path in paths:
             listing = self._listings.pop(path, None)
             if listing is not None:  # re-keyed by `path` itself (a dict keeps an equal key's old string)
-                self._listings[path] = replace(listing, path=path)
+                self._listings[path] = listing.at(path)
 
 
 def _list_new(path: str) -> Listing | None:
