@@ -9,6 +9,7 @@ a poll that changed one run evaluates one run, not 100,000. Pure: no Flask, no I
 
 from __future__ import annotations
 
+import math
 from array import array
 from bisect import bisect_left, bisect_right, insort
 from collections import Counter
@@ -42,19 +43,17 @@ def follows_clock(column: str, filter_text: str) -> bool:
     return column in CLOCK_COLUMNS or any(name in filter_text for name in CLOCK_COLUMNS)
 
 
+def has_value(value) -> bool:
+    """A value a run can be sorted by; runs without one (None, "", NaN) go last."""
+    return value is not None and value != "" and not (isinstance(value, float) and math.isnan(value))
+
+
 def place(value) -> Key | None:
     """Where a value sorts: numbers (as floats) before texts (lowercased), so a column of mixed types
-    still has one order; None for no value (None, "", NaN): such runs go last."""
-    if value is None or value == "":
+    still has one order; None for no value."""
+    if not has_value(value):
         return None
-    if isinstance(value, (int, float)):
-        return None if value != value else float(value)  # (NaN is no value)
-    return str(value).lower()
-
-
-def has_value(value) -> bool:
-    """A value a run can be sorted by."""
-    return place(value) is not None
+    return float(value) if isinstance(value, (int, float)) else str(value).lower()
 
 
 def sort_key(value) -> tuple[int, float, str]:
