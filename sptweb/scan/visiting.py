@@ -59,9 +59,7 @@ def visit_below(
         todo.extendleft(reversed(children))
 
     sample = take()
-    wall, cpu = time.perf_counter(), time.process_time()
-    results = visit_batch(sample)
-    waiting = ((time.perf_counter() - wall) - (time.process_time() - cpu)) / len(sample)
+    results, waiting = _waiting_per_item(visit_batch, sample)
     queue_first(expand(sample, results, len(todo)))
     if waiting < WAITING_VISIT_S:
         if elsewhere is not None:
@@ -80,6 +78,15 @@ def visit_below(
     return waiting
 
 
+def _waiting_per_item(work: Callable[[list], list], items: list) -> tuple[list, float]:
+    """`work(items)`, and the seconds per item it spent waiting: its wall time minus this process's
+    CPU time (see WAITING_VISIT_S)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    results = work(items)
+    waiting = (time.perf_counter() - wall) - (time.process_time() - cpu)
+    return results, waiting / max(1, len(items))
+
+
 def newest_first(frontier: list, pool: ThreadPoolExecutor | None = None) -> list:
     """The folders by their mtime, newest first: where runs are live or were recently.
 
@@ -90,10 +97,7 @@ def newest_first(frontier: list, pool: ThreadPoolExecutor | None = None) -> list
     the rest go to the pool when they wait.
     """
     todo = [item[0] for item in frontier]
-    wall, cpu = time.perf_counter(), time.process_time()
-    mtimes = [_mtime_ns(path) for path in todo[:VISIT_BATCH]]
-    sample = max(1, len(mtimes))
-    waiting = ((time.perf_counter() - wall) - (time.process_time() - cpu)) / sample
+    mtimes, waiting = _waiting_per_item(_mtimes_ns, todo[:VISIT_BATCH])
     rest = todo[VISIT_BATCH:]
     if pool is not None and waiting >= WAITING_VISIT_S and rest:
         chunks = [rest[start : start + STAT_CHUNK] for start in range(0, len(rest), STAT_CHUNK)]
