@@ -66,7 +66,7 @@ def _by_fields(cls):
     names = [field.name for field in fields(cls)]
     # attrgetter reads them all in C, a tuple at once: with a getattr per field in a generator, a
     # walk process's results took 22 µs per job folder to pickle, 14 this way (index saves too).
-    values = attrgetter(*names) if len(names) > 1 else lambda instance: (getattr(instance, names[0]),)
+    values = attrgetter(*names)  # (each of PICKLED_CLASSES has several fields: a tuple)
     rebuild = _REBUILT_BY.get(cls, cls)
     shared = _SHARED.get(cls)
     if shared is not None:

@@ -189,6 +189,7 @@ class Scanner:
         """
         known = self.snapshot.runs
         first_walk = self.snapshot.phase != "ready"
+        cold_start = first_walk and not known  # no saved index: nothing to reuse
         found: dict[str, RunRecord] = {} if first_walk else dict(known)
         self._cold.start(found)
         loose = Subtree([], [])  # what lies outside the subtrees of big levels (roots, small levels)
@@ -238,7 +239,7 @@ class Scanner:
             # A first walk fills the table as it goes: the folders that changed last first (after a
             # restart, as the saved listings know them: new folders first, and no stat each). Later
             # walks skip the cold subtrees whose turn it is not.
-            if first_walk and not known:
+            if cold_start:
                 frontier = newest_first(frontier, self._pool)
             elif first_walk:
                 frontier = sorted(frontier, key=lambda item: self._listings.mtime_s(item[0]), reverse=True)
@@ -247,7 +248,7 @@ class Scanner:
             assert self._pool is not None  # configure() always makes one
             subtrees = [(path, spt, root, top or path) for path, spt, root, top in frontier]
             elsewhere = None  # a cold first walk of a big tree on a fast disk: on every core (walk_processes.py)
-            workers = workers_for(len(subtrees), self.config.walk_processes) if first_walk and not known else 1
+            workers = workers_for(len(subtrees), self.config.walk_processes) if cold_start else 1
             if workers > 1:
                 elsewhere = partial(
                     visit_in_processes, take_in=partial(expand, descend=False), visitor=visit, workers=workers
